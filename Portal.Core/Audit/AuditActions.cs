@@ -1,0 +1,25 @@
+namespace Portal.Core.Audit;
+
+/// <summary>The audit vocabulary; the Audit log page filters by these.</summary>
+public static class AuditActions
+{
+    public const string UserCreated = "user.created";
+    public const string UserRoleChanged = "user.role-changed";
+    public const string UserLocked = "user.locked";
+    public const string UserUnlocked = "user.unlocked";
+    public const string UserPasswordReset = "user.password-reset";
+
+    public const string AppCreated = "app.created";
+    public const string AppEdited = "app.edited";
+    public const string AppArchived = "app.archived";
+    public const string AppRestored = "app.restored";
+
+    public const string KeyGenerated = "key.generated";
+    public const string KeyImported = "key.imported";
+    public const string KeyLabelled = "key.labelled";
+    public const string KeyRotated = "key.rotated";
+    public const string KeyRevoked = "key.revoked";
+    public const string KeyRevealed = "key.revealed";
+
+    public const string MappingChanged = "mapping.changed";
+}

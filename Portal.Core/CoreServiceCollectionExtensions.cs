@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Portal.Core.Applications;
+using Portal.Core.Audit;
+using Portal.Core.Data;
+using Portal.Core.Security;
+using Portal.Core.Users;
+
+namespace Portal.Core;
+
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>Everything Portal.Core offers: data, identity stores, and the domain services.</summary>
+    public static IServiceCollection AddPortalCore(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddPortalData();
+        services.AddPortalDataProtection();
+        services.AddPortalIdentityCore();
+
+        services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ApiKeyProtector>();
+        services.AddSingleton<ApiKeyResolver>();
+        services.AddSingleton<ApiKeyService>();
+        services.AddSingleton<ApplicationService>();
+
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<UserAdminService>();
+        services.AddSingleton<FirstRunService>();
+        return services;
+    }
+
+    /// <summary>Identity's user and role stores with Portal's password and lockout policy; the web layer adds sign-in.</summary>
+    public static IdentityBuilder AddPortalIdentityCore(this IServiceCollection services) =>
+        services.AddIdentityCore<PortalUser>(o =>
+            {
+                // Length over composition rules (NIST SP 800-63B).
+                o.Password.RequiredLength = 12;
+                o.Password.RequiredUniqueChars = 4;
+                o.Password.RequireDigit = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                o.Lockout.AllowedForNewUsers = true;
+                o.User.RequireUniqueEmail = true;
+                o.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<PortalDbContext>();
+}

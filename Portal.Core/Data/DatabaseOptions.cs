@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Portal.Core.Data;
+
+public sealed class DatabaseOptions
+{
+    public const string SectionName = "Database";
+
+    /// <summary>Sqlite (default, embedded) or Postgres (several Portal instances sharing one database).</summary>
+    [Required]
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>SQLite file path, relative to the content root; created on first run.</summary>
+    [Required]
+    public string SqlitePath { get; set; } = "data/portal.db";
+
+    /// <summary>A full connection string; overrides <see cref="SqlitePath"/> for SQLite, required for Postgres.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>SQLite durability: FULL (default) fsyncs every commit; NORMAL may lose the last commits on power loss.</summary>
+    [RegularExpression("^(FULL|NORMAL|EXTRA|OFF)$")]
+    public string SqliteSynchronous { get; set; } = "FULL";
+
+    /// <summary>Apply pending migrations at start-up. Turn off where migrations are run separately.</summary>
+    public bool ApplyMigrationsAtStartup { get; set; } = true;
+}
+
+public enum DatabaseProvider
+{
+    Sqlite = 0,
+    Postgres = 1,
+}

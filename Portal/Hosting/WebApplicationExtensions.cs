@@ -1,0 +1,41 @@
+using Portal.Components;
+using Portal.Core.Data;
+using Portal.Logging;
+using Portal.Security;
+using Portal.Setup;
+
+namespace Portal.Hosting;
+
+public static class WebApplicationExtensions
+{
+    public static async Task InitializePortalDatabaseAsync(this WebApplication app)
+    {
+        await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+    }
+
+    /// <summary>The middleware pipeline, in order.</summary>
+    public static WebApplication UsePortalWeb(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/Error", createScopeForErrors: true);
+            app.UseHsts();
+        }
+        app.UseSecurityHeaders();
+        app.UsePortalRequestLogging();
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseMiddleware<SetupGateMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.UseAntiforgery();
+        return app;
+    }
+
+    public static WebApplication MapPortalUi(this WebApplication app)
+    {
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

@@ -1,0 +1,37 @@
+using Serilog;
+using Serilog.Events;
+
+namespace Portal.Logging;
+
+public static class LoggingExtensions
+{
+    /// <summary>Serilog from the "Serilog" configuration section, with API keys redacted from every event.</summary>
+    public static WebApplicationBuilder AddPortalLogging(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSerilog((services, logger) => logger
+            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(services)
+            .Enrich.FromLogContext()
+            .Enrich.With<ApiKeyRedactionEnricher>());
+        return builder;
+    }
+
+    public static IApplicationBuilder UsePortalRequestLogging(this IApplicationBuilder app) =>
+        app.UseSerilogRequestLogging(o =>
+        {
+            o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
+            // The request path of an ingestion call holds the API key: only its hint may reach the log.
+            o.GetMessageTemplateProperties = (context, path, elapsed, status) =>
+            [
+                new LogEventProperty("RequestMethod", new ScalarValue(context.Request.Method)),
+                new LogEventProperty("RequestPath", new ScalarValue(ApiKeyRedaction.Redact(path))),
+                new LogEventProperty("StatusCode", new ScalarValue(status)),
+                new LogEventProperty("Elapsed", new ScalarValue(elapsed)),
+            ];
+            // A request log line per ingestion call would drown everything else; failures still show.
+            o.GetLevel = (context, _, exception) =>
+                exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
+                : context.Request.Path.StartsWithSegments("/data") && context.Response.StatusCode < 400 ? LogEventLevel.Debug
+                : LogEventLevel.Information;
+        });
+}

@@ -1,0 +1,31 @@
+using Portal.Cli;
+using Portal.Components;
+using Portal.Components.Account;
+using Portal.Core;
+using Portal.Health;
+using Portal.Hosting;
+using Portal.Logging;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddPortalLogging();
+builder.Services.AddPortalCore();
+builder.Services.AddPortalWeb();
+builder.Services.AddPortalHealthChecks();
+
+var app = builder.Build();
+
+if (PortalCli.IsCommand(args))
+{
+    return await PortalCli.RunAsync(app.Services, args);
+}
+
+await app.InitializePortalDatabaseAsync();
+
+app.UsePortalWeb();
+app.MapPortalHealth();
+app.MapPortalAccount();
+app.MapPortalUi();
+
+await app.RunAsync();
+return 0;

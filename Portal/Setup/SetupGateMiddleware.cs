@@ -1,0 +1,41 @@
+using Portal.Core.Users;
+
+namespace Portal.Setup;
+
+/// <summary>
+/// First run: while no user exists every page leads to /setup. Afterwards /setup does not exist (404),
+/// so the form that creates the first Admin cannot be replayed.
+/// </summary>
+public sealed class SetupGateMiddleware(RequestDelegate next, FirstRunService firstRun)
+{
+    public const string SetupPath = "/setup";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var path = context.Request.Path;
+        if (path.StartsWithSegments(SetupPath, StringComparison.OrdinalIgnoreCase))
+        {
+            if (!await firstRun.NeedsSetupAsync(context.RequestAborted))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+        }
+        else if (IsPageNavigation(context) && await firstRun.NeedsSetupAsync(context.RequestAborted))
+        {
+            context.Response.Redirect(SetupPath);
+            return;
+        }
+        await next(context);
+    }
+
+    private static bool IsPageNavigation(HttpContext context)
+    {
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)) return false;
+        var path = context.Request.Path;
+        if (Path.HasExtension(path.Value)) return false;
+        return !(path.StartsWithSegments("/_framework") || path.StartsWithSegments("/_content") || path.StartsWithSegments("/_blazor")
+            || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/data") || path.StartsWithSegments("/not-found")
+            || path.StartsWithSegments("/Error"));
+    }
+}
