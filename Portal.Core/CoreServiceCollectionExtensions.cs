@@ -25,6 +25,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<ApplicationService>();
 
+        services.AddSingleton<Ingestion.IngestionNotifications>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<UserAdminService>();
         services.AddSingleton<FirstRunService>();
