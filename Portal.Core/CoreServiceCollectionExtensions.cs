@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portal.Core.Applications;
 using Portal.Core.Audit;
 using Portal.Core.Data;
+using Portal.Core.Ingestion;
 using Portal.Core.Security;
 using Portal.Core.Users;
 
@@ -26,6 +27,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ApplicationService>();
 
         services.AddSingleton<Ingestion.IngestionNotifications>();
+        services.AddPortalIngestionCore();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<UserAdminService>();
         services.AddSingleton<FirstRunService>();

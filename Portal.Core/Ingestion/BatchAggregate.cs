@@ -1,0 +1,111 @@
+using Portal.Core.Metadata;
+
+namespace Portal.Core.Ingestion;
+
+/// <summary>
+/// What one writer batch changes besides event rows, folded so each visitor, account, link and
+/// catalogued field costs one write per batch however many messages mention it.
+/// </summary>
+internal sealed class BatchAggregate
+{
+    public Dictionary<(Guid App, string Id), EntityChange> Visitors { get; } = [];
+    public Dictionary<(Guid App, string Id), EntityChange> Accounts { get; } = [];
+    public HashSet<(Guid App, string VisitorId, string AccountId)> Links { get; } = [];
+    public Dictionary<FieldKey, FieldChange> Fields { get; } = [];
+
+    public void Add(Guid app, IngestMessage message)
+    {
+        var at = message.Timestamp;
+        EntityChange? visitor = message.VisitorId is { } v ? Entity(Visitors, app, v, at) : null;
+        EntityChange? account = message.AccountId is { } a ? Entity(Accounts, app, a, at) : null;
+
+        switch (message.Type)
+        {
+            case MessageTypes.Identify:
+                if (message.AccountId is not null) Links.Add((app, message.VisitorId!, message.AccountId));
+                foreach (var field in message.Fields) visitor!.Set(message.GroupType, field, at);
+                break;
+            case MessageTypes.Group:
+                account!.HasMetadata = true;
+                if (message.VisitorId is not null) Links.Add((app, message.VisitorId, message.AccountId!));
+                foreach (var field in message.Fields) account.Set(message.GroupType, field, at);
+                break;
+        }
+
+        foreach (var field in message.Fields)
+        {
+            if (field.IsNull) continue;
+            var key = new FieldKey(app, message.FieldKind, message.GroupType, message.EventName ?? "", field.Name);
+            if (!Fields.TryGetValue(key, out var change)) Fields[key] = change = new FieldChange(at);
+            change.Add(field, at);
+        }
+    }
+
+    private static EntityChange Entity(Dictionary<(Guid, string), EntityChange> map, Guid app, string id, DateTimeOffset at)
+    {
+        if (!map.TryGetValue((app, id), out var change)) map[(app, id)] = change = new EntityChange(at);
+        change.See(at);
+        return change;
+    }
+}
+
+internal readonly record struct FieldKey(Guid App, FieldKind Kind, string GroupType, string EventName, string Name);
+
+internal sealed class EntityChange(DateTimeOffset at)
+{
+    public DateTimeOffset First { get; private set; } = at;
+    public DateTimeOffset Last { get; private set; } = at;
+    public bool HasMetadata { get; set; }
+    public Dictionary<(string GroupType, string Name), (FlatField Field, DateTimeOffset At)>? Fields { get; private set; }
+
+    public void See(DateTimeOffset at)
+    {
+        if (at < First) First = at;
+        if (at > Last) Last = at;
+    }
+
+    public void Set(string groupType, FlatField field, DateTimeOffset at)
+    {
+        Fields ??= [];
+        if (Fields.TryGetValue((groupType, field.Name), out var current) && current.At > at) return;
+        Fields[(groupType, field.Name)] = (field, at);
+    }
+}
+
+internal sealed class FieldChange(DateTimeOffset at)
+{
+    public const int MaxSamples = 5;
+
+    public long Count { get; private set; }
+    public int Types { get; private set; }
+    public bool Truncated { get; private set; }
+    public DateTimeOffset First { get; private set; } = at;
+    public DateTimeOffset Last { get; private set; } = at;
+
+    /// <summary>The most recent distinct values of this batch, newest first.</summary>
+    public List<(string Value, DateTimeOffset At)> Samples { get; } = new(MaxSamples);
+
+    public void Add(FlatField field, DateTimeOffset at)
+    {
+        Count++;
+        Types |= FieldTypeInference.Bit(field.Type);
+        Truncated |= field.Truncated;
+        if (at < First) First = at;
+        if (at > Last) Last = at;
+
+        var value = field.Value!;
+        var existing = Samples.FindIndex(s => s.Value == value);
+        if (existing >= 0)
+        {
+            if (Samples[existing].At > at) return;
+            Samples.RemoveAt(existing);
+        }
+        else if (Samples.Count == MaxSamples)
+        {
+            if (Samples[^1].At > at) return;
+            Samples.RemoveAt(Samples.Count - 1);
+        }
+        var position = Samples.FindIndex(s => s.At <= at);
+        Samples.Insert(position < 0 ? Samples.Count : position, (value, at));
+    }
+}

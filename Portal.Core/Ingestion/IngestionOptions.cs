@@ -1,0 +1,75 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Portal.Core.Ingestion;
+
+/// <summary>Limits and tuning of the ingestion endpoints and their group-commit writer (section "Ingestion").</summary>
+public sealed class IngestionOptions
+{
+    public const string SectionName = "Ingestion";
+
+    /// <summary>Largest single message, in bytes (Segment's own limit is 32 KB).</summary>
+    [Range(1024, 1024 * 1024)]
+    public int MaxMessageBytes { get; set; } = 32 * 1024;
+
+    /// <summary>Largest request body, in bytes, measured after gzip decompression.</summary>
+    [Range(1024, 64 * 1024 * 1024)]
+    public int MaxRequestBytes { get; set; } = 500 * 1024;
+
+    [Range(2, 256)]
+    public int MaxJsonDepth { get; set; } = 64;
+
+    [Range(1, 4096)]
+    public int MaxFieldNameLength { get; set; } = 256;
+
+    /// <summary>Longer string values are cut to this many characters and the field is flagged as truncated.</summary>
+    [Range(16, 1024 * 1024)]
+    public int MaxStringValueLength { get; set; } = 1024;
+
+    /// <summary>Distinct catalogued fields per (application, kind, group type); past it fields are counted, not catalogued.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxFieldsPerKind { get; set; } = 1000;
+
+    /// <summary>Requests that may wait for the writer; a full queue answers 503 with Retry-After.</summary>
+    [Range(1, 1_000_000)]
+    public int ChannelCapacity { get; set; } = 8192;
+
+    /// <summary>Most messages the writer commits in one transaction.</summary>
+    [Range(1, 100_000)]
+    public int BatchSize { get; set; } = 4000;
+
+    /// <summary>How long the writer waits for more messages before committing a partial batch.</summary>
+    [Range(0, 1000)]
+    public int MaxWaitMilliseconds { get; set; } = 1;
+
+    /// <summary>Retry-After (seconds) on a 503 when the queue is full or the writer failed.</summary>
+    [Range(1, 3600)]
+    public int RetryAfterSeconds { get; set; } = 1;
+
+    [Range(1, 3650)]
+    public int LogRetentionDays { get; set; } = 7;
+
+    [Range(100, 100_000_000)]
+    public int LogMaxEntries { get; set; } = 100_000;
+
+    /// <summary>How many recent accepted requests per application keep their raw body (requests with an invalid message always do).</summary>
+    [Range(0, 100_000)]
+    public int RawBodySamplePerApp { get; set; } = 200;
+
+    /// <summary>Largest raw body kept in a log entry, in bytes.</summary>
+    [Range(0, 1024 * 1024)]
+    public int MaxLoggedBodyBytes { get; set; } = 32 * 1024;
+
+    /// <summary>How often old log entries and surplus raw bodies are pruned.</summary>
+    [Range(1, 86_400)]
+    public int LogPruneIntervalSeconds { get; set; } = 30;
+
+    [Required]
+    public IngestionRateLimitOptions RateLimit { get; set; } = new();
+}
+
+public sealed class IngestionRateLimitOptions
+{
+    /// <summary>Token bucket per API key; 0 turns the limit off.</summary>
+    [Range(0, 1_000_000)]
+    public int RequestsPerSecond { get; set; } = 1000;
+}

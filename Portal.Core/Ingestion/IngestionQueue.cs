@@ -1,0 +1,37 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+
+namespace Portal.Core.Ingestion;
+
+/// <summary>The bounded hand-over from request threads to the single writer.</summary>
+public sealed class IngestionQueue
+{
+    private readonly Channel<IngestionWorkItem> _channel;
+    private readonly ConcurrentQueue<Guid?> _catalogueInvalidations = new();
+
+    public IngestionQueue(IOptions<IngestionOptions> options)
+    {
+        _channel = Channel.CreateBounded<IngestionWorkItem>(new BoundedChannelOptions(options.Value.ChannelCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    internal ChannelReader<IngestionWorkItem> Reader => _channel.Reader;
+
+    /// <summary>False when the queue is full or closed for shutdown: the caller answers 503.</summary>
+    internal bool TryEnqueue(IngestionWorkItem item) => _channel.Writer.TryWrite(item);
+
+    /// <summary>No more work is taken; the writer drains what is queued and stops.</summary>
+    internal void Close() => _channel.Writer.TryComplete();
+
+    /// <summary>
+    /// Call after changing catalogue rows outside ingestion (deleting fields, say): the writer re-reads
+    /// that application's fields (all applications when null) before its next batch.
+    /// </summary>
+    public void InvalidateCatalogue(Guid? applicationId = null) => _catalogueInvalidations.Enqueue(applicationId);
+
+    internal bool TryTakeInvalidation(out Guid? applicationId) => _catalogueInvalidations.TryDequeue(out applicationId);
+}

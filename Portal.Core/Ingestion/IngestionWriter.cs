@@ -1,0 +1,171 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Core.Data;
+
+namespace Portal.Core.Ingestion;
+
+/// <summary>
+/// The single writer: drains the queue in batches of up to <see cref="IngestionOptions.BatchSize"/>
+/// messages (waiting at most <see cref="IngestionOptions.MaxWaitMilliseconds"/> for more), commits each
+/// batch in one transaction, and only then completes the waiting requests. On shutdown it stops taking
+/// work and drains what was accepted.
+/// </summary>
+public sealed partial class IngestionWriter(
+    IngestionQueue queue,
+    IDbContextFactory<PortalDbContext> contextFactory,
+    IngestionNotifications notifications,
+    IOptions<IngestionOptions> options,
+    TimeProvider time,
+    ILogger<IngestionWriter> logger) : BackgroundService
+{
+    private static readonly TimeSpan KeyTouchInterval = TimeSpan.FromMinutes(1);
+
+    private readonly IngestionOptions _options = options.Value;
+    private readonly Dictionary<Guid, DateTimeOffset> _keyTouched = [];
+    private readonly RawBodySampler _sampler = new(options.Value.RawBodySamplePerApp);
+    private SqliteIngestionStore? _store;
+    private DateTimeOffset _lastPrune;
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Close the queue first so the loop drains and ends by itself; cancelling it would drop accepted work.
+        queue.Close();
+        if (ExecuteTask is { } running) await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await base.StopAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        _lastPrune = time.GetUtcNow();
+        using var pruneTimer = StartPruneTimer(stoppingToken);
+        var reader = queue.Reader;
+        var batch = new List<IngestionWorkItem>();
+        try
+        {
+            while (await reader.WaitToReadAsync(CancellationToken.None))
+            {
+                await CollectAsync(reader, batch);
+                await ProcessAsync(batch);
+                batch.Clear();
+            }
+        }
+        finally
+        {
+            if (_store is not null) await _store.DisposeAsync();
+        }
+    }
+
+    private async Task CollectAsync(System.Threading.Channels.ChannelReader<IngestionWorkItem> reader, List<IngestionWorkItem> batch)
+    {
+        var messages = 0;
+        var deadline = time.GetUtcNow().AddMilliseconds(_options.MaxWaitMilliseconds);
+        while (messages < _options.BatchSize)
+        {
+            if (reader.TryRead(out var item))
+            {
+                batch.Add(item);
+                messages += Math.Max(1, item.MessageCount);
+                continue;
+            }
+            var remaining = deadline - time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero) break;
+            using var wait = new CancellationTokenSource(remaining);
+            try
+            {
+                if (!await reader.WaitToReadAsync(wait.Token)) break;
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private async Task ProcessAsync(List<IngestionWorkItem> batch)
+    {
+        while (queue.TryTakeInvalidation(out var app))
+        {
+            if (_store is null) continue;
+            if (app is { } id) _store.Catalogue.Clear(id); else _store.Catalogue.Clear();
+        }
+
+        var now = time.GetUtcNow();
+        var requests = batch.Where(i => !i.IsPrune).ToList();
+        // One poisoned request must not sink its neighbours: after a failed batch each request is retried alone.
+        if (requests.Count > 0 && !await TryWriteAsync(requests, now) && requests.Count > 1)
+        {
+            foreach (var item in requests) await TryWriteAsync([item], now);
+        }
+
+        if (batch.Count != requests.Count || now - _lastPrune >= TimeSpan.FromSeconds(_options.LogPruneIntervalSeconds)) await PruneAsync(now);
+    }
+
+    private async Task<bool> TryWriteAsync(IReadOnlyList<IngestionWorkItem> items, DateTimeOffset now)
+    {
+        BatchWriteSummary summary;
+        var keys = items.Where(i => i.KeyId is { } k && (!_keyTouched.TryGetValue(k, out var at) || now - at >= KeyTouchInterval))
+            .Select(i => i.KeyId!.Value).Distinct().ToList();
+        try
+        {
+            _store ??= await SqliteIngestionStore.OpenAsync(contextFactory, _options, CancellationToken.None);
+            summary = _store.Write(items, now, _sampler, keys);
+        }
+        catch (Exception ex)
+        {
+            LogBatchFailed(logger, ex, items.Count);
+            // The transaction rolled back: what the cache learnt from it is no longer true.
+            _store?.Catalogue.Clear();
+            if (items.Count == 1) Fail(items[0]);
+            return false;
+        }
+
+        foreach (var key in keys) _keyTouched[key] = now;
+        foreach (var item in items)
+        {
+            var parsed = item.Parsed;
+            var status = parsed.HasInvalid ? IngestionStatus.Invalid : IngestionStatus.Ok;
+            item.Completion.TrySetResult(new IngestionResult(status, parsed.Outcomes));
+        }
+        notifications.Publish(new IngestionCommitted(summary.ApplicationIds, summary.EventCount, summary.NewFields, NewLogEntries: true));
+        return true;
+    }
+
+    private static void Fail(IngestionWorkItem item) => item.Completion.TrySetResult(IngestionService.Unavailable(item.Parsed));
+
+    private async Task PruneAsync(DateTimeOffset now)
+    {
+        _lastPrune = now;
+        try
+        {
+            _store ??= await SqliteIngestionStore.OpenAsync(contextFactory, _options, CancellationToken.None);
+            var removed = _store.Prune(now, _sampler.SampledApps);
+            _sampler.SampledApps.Clear();
+            // A full chunk means more is due: come back soon rather than in a whole interval.
+            if (removed >= 5000) _lastPrune = now - TimeSpan.FromSeconds(_options.LogPruneIntervalSeconds) + TimeSpan.FromSeconds(1);
+        }
+        catch (Exception ex)
+        {
+            LogPruneFailed(logger, ex);
+        }
+    }
+
+    /// <summary>Keeps pruning going when no traffic wakes the writer: a housekeeping item through the same queue.</summary>
+    private ITimer StartPruneTimer(CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromSeconds(_options.LogPruneIntervalSeconds);
+        return time.CreateTimer(_ =>
+        {
+            if (stoppingToken.IsCancellationRequested) return;
+            queue.TryEnqueue(new IngestionWorkItem { Source = "prune", Parsed = new ParsedBody(), IsPrune = true });
+        }, null, interval, interval);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Ingestion batch of {Count} request(s) failed to commit")]
+    private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion log pruning failed")]
+    private static partial void LogPruneFailed(ILogger logger, Exception exception);
+}
