@@ -61,7 +61,9 @@ public sealed partial class IngestionWriter(
     private async Task CollectAsync(System.Threading.Channels.ChannelReader<IngestionWorkItem> reader, List<IngestionWorkItem> batch)
     {
         var messages = 0;
-        var deadline = time.GetUtcNow().AddMilliseconds(_options.MaxWaitMilliseconds);
+        // Real elapsed time, not the TimeProvider: this is about batching, not about what the clock says.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var maxWait = TimeSpan.FromMilliseconds(_options.MaxWaitMilliseconds);
         while (messages < _options.BatchSize)
         {
             if (reader.TryRead(out var item))
@@ -70,7 +72,7 @@ public sealed partial class IngestionWriter(
                 messages += Math.Max(1, item.MessageCount);
                 continue;
             }
-            var remaining = deadline - time.GetUtcNow();
+            var remaining = maxWait - System.Diagnostics.Stopwatch.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero) break;
             using var wait = new CancellationTokenSource(remaining);
             try
