@@ -4,6 +4,7 @@ using Portal.Components.Account;
 using Portal.Core;
 using Portal.Health;
 using Portal.Hosting;
+using Portal.Ingestion;
 using Portal.Logging;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,6 +12,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddPortalLogging();
 builder.Services.AddPortalCore();
 builder.Services.AddPortalWeb();
+builder.Services.AddPortalIngestion();
 builder.Services.AddPortalHealthChecks();
 
 var app = builder.Build();
@@ -24,6 +26,7 @@ await app.InitializePortalDatabaseAsync();
 
 app.UsePortalWeb();
 app.MapPortalHealth();
+app.MapIngestion();
 app.MapPortalAccount();
 app.MapPortalUi();
 

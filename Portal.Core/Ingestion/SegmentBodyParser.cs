@@ -246,7 +246,7 @@ public sealed class SegmentBodyParser(IngestionOptions options)
 internal static class BodyErrors
 {
     public static string NotJson(JsonException ex, int maxDepth) =>
-        ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase)
+        ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase)
             ? $"The body nests JSON deeper than {maxDepth} levels."
             : $"The body is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}).";
 }

@@ -25,6 +25,8 @@ public static class WebApplicationExtensions
         app.UsePortalRequestLogging();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseMiddleware<SetupGateMiddleware>();
+        // Only endpoints that name a policy get CORS headers (the agent ingestion route).
+        app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
