@@ -41,6 +41,8 @@ public sealed partial class IngestionWriter(
         await Task.Yield();
         _lastPrune = time.GetUtcNow();
         using var pruneTimer = StartPruneTimer(stoppingToken);
+        using var stopCheckpoints = new CancellationTokenSource();
+        var checkpoints = Task.Run(() => new WalCheckpointer(contextFactory, logger).RunAsync(stopCheckpoints.Token), CancellationToken.None);
         var reader = queue.Reader;
         var batch = new List<IngestionWorkItem>();
         try
@@ -55,6 +57,8 @@ public sealed partial class IngestionWriter(
         finally
         {
             if (_store is not null) await _store.DisposeAsync();
+            await stopCheckpoints.CancelAsync();
+            await checkpoints;
         }
     }
 
@@ -91,7 +95,7 @@ public sealed partial class IngestionWriter(
         while (queue.TryTakeInvalidation(out var app))
         {
             if (_store is null) continue;
-            if (app is { } id) _store.Catalogue.Clear(id); else _store.Catalogue.Clear();
+            if (app is { } id) _store.Catalogue.Clear(id); else _store.ForgetCaches();
         }
 
         var now = time.GetUtcNow();
@@ -119,7 +123,7 @@ public sealed partial class IngestionWriter(
         {
             LogBatchFailed(logger, ex, items.Count);
             // The transaction rolled back: what the cache learnt from it is no longer true.
-            _store?.Catalogue.Clear();
+            _store?.ForgetCaches();
             if (items.Count == 1) Fail(items[0]);
             return false;
         }

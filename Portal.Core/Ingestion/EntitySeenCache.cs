@@ -1,0 +1,37 @@
+namespace Portal.Core.Ingestion;
+
+/// <summary>
+/// What the writer last stored as a visitor's or account's first/last seen. A track event for a known
+/// entity that moves neither by more than <see cref="Resolution"/> needs no row write at all, which
+/// keeps the hot path at about one row per message. Bounded: cleared when it grows past its size.
+/// </summary>
+internal sealed class EntitySeenCache(int capacity = 200_000)
+{
+    public static readonly TimeSpan Resolution = TimeSpan.FromMinutes(1);
+
+    private readonly Dictionary<(Guid App, string Id), (long First, long Last, bool HasMetadata)> _seen = [];
+
+    public bool IsCurrent(Guid app, string id, EntityChange change) =>
+        change.Fields is null
+        && _seen.TryGetValue((app, id), out var stored)
+        && stored.First <= change.First.UtcTicks
+        && change.Last.UtcTicks - stored.Last < Resolution.Ticks
+        && (stored.HasMetadata || !change.HasMetadata);
+
+    public void Stored(Guid app, string id, EntityChange change)
+    {
+        if (_seen.Count >= capacity) _seen.Clear();
+        var first = change.First.UtcTicks;
+        var last = change.Last.UtcTicks;
+        var hasMetadata = change.HasMetadata;
+        if (_seen.TryGetValue((app, id), out var stored))
+        {
+            first = Math.Min(first, stored.First);
+            last = Math.Max(last, stored.Last);
+            hasMetadata |= stored.HasMetadata;
+        }
+        _seen[(app, id)] = (first, last, hasMetadata);
+    }
+
+    public void Clear() => _seen.Clear();
+}
