@@ -41,6 +41,25 @@ internal sealed class BatchAggregate
         }
     }
 
+    /// <summary>Folds another aggregate (one request's, built on its own thread) into this one.</summary>
+    public void Merge(BatchAggregate other)
+    {
+        foreach (var (key, change) in other.Visitors) MergeEntity(Visitors, key, change);
+        foreach (var (key, change) in other.Accounts) MergeEntity(Accounts, key, change);
+        Links.UnionWith(other.Links);
+        foreach (var (key, change) in other.Fields)
+        {
+            if (Fields.TryGetValue(key, out var mine)) mine.Merge(change);
+            else Fields[key] = change;
+        }
+    }
+
+    private static void MergeEntity(Dictionary<(Guid, string), EntityChange> map, (Guid, string) key, EntityChange change)
+    {
+        if (map.TryGetValue(key, out var mine)) mine.Merge(change);
+        else map[key] = change;
+    }
+
     private static EntityChange Entity(Dictionary<(Guid, string), EntityChange> map, Guid app, string id, DateTimeOffset at)
     {
         if (!map.TryGetValue((app, id), out var change)) map[(app, id)] = change = new EntityChange(at);
@@ -62,6 +81,15 @@ internal sealed class EntityChange(DateTimeOffset at)
     {
         if (at < First) First = at;
         if (at > Last) Last = at;
+    }
+
+    public void Merge(EntityChange other)
+    {
+        See(other.First);
+        See(other.Last);
+        HasMetadata |= other.HasMetadata;
+        if (other.Fields is null) return;
+        foreach (var ((groupType, _), (field, at)) in other.Fields) Set(groupType, field, at);
     }
 
     public void Set(string groupType, FlatField field, DateTimeOffset at)
@@ -92,9 +120,27 @@ internal sealed class FieldChange(DateTimeOffset at)
         Truncated |= field.Truncated;
         if (at < First) First = at;
         if (at > Last) Last = at;
+        Sample(field.Value!, at);
+    }
 
-        var value = field.Value!;
-        var existing = Samples.FindIndex(s => s.Value == value);
+    public void Merge(FieldChange other)
+    {
+        Count += other.Count;
+        Types |= other.Types;
+        Truncated |= other.Truncated;
+        if (other.First < First) First = other.First;
+        if (other.Last > Last) Last = other.Last;
+        // Oldest first, so the newest of both ends up in front.
+        for (var i = other.Samples.Count - 1; i >= 0; i--) Sample(other.Samples[i].Value, other.Samples[i].At);
+    }
+
+    private void Sample(string value, DateTimeOffset at)
+    {
+        var existing = -1;
+        for (var i = 0; i < Samples.Count; i++)
+        {
+            if (Samples[i].Value == value) { existing = i; break; }
+        }
         if (existing >= 0)
         {
             if (Samples[existing].At > at) return;
@@ -105,7 +151,11 @@ internal sealed class FieldChange(DateTimeOffset at)
             if (Samples[^1].At > at) return;
             Samples.RemoveAt(Samples.Count - 1);
         }
-        var position = Samples.FindIndex(s => s.At <= at);
-        Samples.Insert(position < 0 ? Samples.Count : position, (value, at));
+        var position = Samples.Count;
+        for (var i = 0; i < Samples.Count; i++)
+        {
+            if (Samples[i].At <= at) { position = i; break; }
+        }
+        Samples.Insert(position, (value, at));
     }
 }

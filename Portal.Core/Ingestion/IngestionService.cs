@@ -47,10 +47,12 @@ public sealed class IngestionService(IngestionQueue queue, IOptions<IngestionOpt
     private Task<IngestionResult> SubmitAsync(ResolvedApiKey key, string source, ReadOnlyMemory<byte> body, ParsedBody parsed, DateTimeOffset receivedAt)
     {
         if (parsed.Error is { } error) return RejectAsync(key, source, 400, IngestionStatus.BadRequest, error, body, ParsedBody.Failed(error, body));
+        var aggregate = new BatchAggregate();
+        foreach (var message in parsed.Messages) aggregate.Add(key.ApplicationId, message);
         var item = new IngestionWorkItem
         {
             ApplicationId = key.ApplicationId, KeyId = key.KeyId, KeyHint = key.Hint, Source = source,
-            ReceivedAt = receivedAt, Parsed = parsed, Body = body,
+            ReceivedAt = receivedAt, Parsed = parsed, Body = body, Aggregate = aggregate,
         };
         return queue.TryEnqueue(item) ? item.Completion.Task : Task.FromResult(Unavailable(parsed));
     }

@@ -26,6 +26,12 @@ internal sealed class IngestionWorkItem
 
     public int MessageCount => Parsed.Messages.Count;
 
+    /// <summary>
+    /// The request's own entity and catalogue changes, folded on the request thread so the single writer
+    /// merges one aggregate per request; used when none of its messages turns out to be a duplicate.
+    /// </summary>
+    public BatchAggregate? Aggregate { get; set; }
+
     public int StatusCode => RejectedStatus ?? (Parsed.HasInvalid || Parsed.Error is not null ? 400 : 200);
 
     public TaskCompletionSource<IngestionResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -103,7 +103,12 @@ public sealed partial class IngestionWriter(
         // One poisoned request must not sink its neighbours: after a failed batch each request is retried alone.
         if (requests.Count > 0 && !await TryWriteAsync(requests, now) && requests.Count > 1)
         {
-            foreach (var item in requests) await TryWriteAsync([item], now);
+            foreach (var item in requests)
+            {
+                // The failed batch merged into these aggregates: rebuild from the messages instead.
+                item.Aggregate = null;
+                await TryWriteAsync([item], now);
+            }
         }
 
         if (batch.Count != requests.Count || now - _lastPrune >= TimeSpan.FromSeconds(_options.LogPruneIntervalSeconds)) await PruneAsync(now);

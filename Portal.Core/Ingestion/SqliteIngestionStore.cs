@@ -141,6 +141,7 @@ internal sealed class SqliteIngestionStore : IAsyncDisposable
             if (item.RejectedStatus is not null) continue;
             var app = Text(item.ApplicationId);
             var outcomes = item.Parsed.Outcomes;
+            var allStored = true;
             foreach (var message in item.Parsed.Messages)
             {
                 var p = _insertEvent.Parameters;
@@ -156,12 +157,19 @@ internal sealed class SqliteIngestionStore : IAsyncDisposable
                 p[9].Value = message.GroupType;
                 var stored = _insertEvent.ExecuteNonQuery() == 1;
                 // Parsers add exactly one outcome per message index, in order.
-                var outcome = outcomes[message.Index];
-                outcome.Outcome = stored ? MessageOutcomeKind.Accepted : MessageOutcomeKind.Duplicate;
-                if (!stored) continue;
-                summary.EventCount++;
-                aggregate.Add(item.ApplicationId, message);
+                outcomes[message.Index].Outcome = stored ? MessageOutcomeKind.Accepted : MessageOutcomeKind.Duplicate;
+                if (stored) summary.EventCount++;
+                else allStored = false;
             }
+
+            if (allStored && item.Aggregate is { } ready)
+            {
+                aggregate.Merge(ready);
+                continue;
+            }
+            // Duplicates must not count again: fold only the messages that were stored now.
+            foreach (var message in item.Parsed.Messages)
+                if (outcomes[message.Index].Outcome == MessageOutcomeKind.Accepted) aggregate.Add(item.ApplicationId, message);
         }
 
         WriteEntities(aggregate, now);
