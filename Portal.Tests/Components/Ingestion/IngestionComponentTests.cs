@@ -1,0 +1,69 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Portal.Components.Pages.Ingestion;
+using Portal.Core.Applications;
+using Portal.Core.Data;
+using Portal.Core.Ingestion;
+using Portal.Core.Users;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Components.Ingestion;
+
+public sealed class IngestionComponentTests : PortalComponentTest
+{
+    [Fact]
+    public void TheAgentSnippetCarriesTheKeyAndBaseUrlInDataAttributes()
+    {
+        var cut = Render<AgentSnippet>(p => p
+            .Add(s => s.ApiKey, "0f8fad5b-d9cb-469f-a165-70867728950e")
+            .Add(s => s.BaseUrl, "https://portal.example.com/"));
+
+        var code = cut.Find("[data-testid=agent-snippet-code]").TextContent;
+        Assert.Contains("src=\"https://portal.example.com/js/portal-agent.js\"", code);
+        Assert.Contains("data-portal-key=\"0f8fad5b-d9cb-469f-a165-70867728950e\"", code);
+        Assert.Contains("data-portal-base-url=\"https://portal.example.com\"", code);
+        Assert.Contains("portal.initialize({", code);
+    }
+
+    [Fact]
+    public async Task TheIngestionLogListsTheChosenAppsEntriesWithHostileTextAsText()
+    {
+        SignInAs("viewer@portal.test", PortalRoles.Viewer);
+        RenderProviders();
+        var app = (await Service<ApplicationService>().CreateAsync("test", "Shop")).Value!;
+        await using (var db = await Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            db.IngestionLog.Add(new IngestionLogEntry
+            {
+                ApplicationId = app.Id, Source = "segmentio", StatusCode = 400, TrackCount = 1, Invalid = 1, KeyHint = "abcd",
+                ReceivedAt = DateTimeOffset.UtcNow, FirstError = "message 0: <script>alert(1)</script>",
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var cut = Render<IngestionLog>();
+
+        cut.WaitForAssertion(() => Assert.Contains("1 track", cut.Find("[data-testid=log-grid]").TextContent));
+        Assert.Contains("<script>alert(1)</script>", cut.Find("[data-testid=log-grid]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=log-grid] script"));
+    }
+
+    [Fact]
+    public async Task NewEntriesAppearWhenTheWriterCommits()
+    {
+        SignInAs("viewer@portal.test", PortalRoles.Viewer);
+        RenderProviders();
+        var app = (await Service<ApplicationService>().CreateAsync("test", "Shop")).Value!;
+        var cut = Render<IngestionLog>();
+        cut.WaitForAssertion(() => Assert.Contains("Nothing received yet", cut.Markup));
+
+        await using (var db = await Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            db.IngestionLog.Add(new IngestionLogEntry { ApplicationId = app.Id, Source = "segmentio", StatusCode = 200, IdentifyCount = 2, Accepted = 2, ReceivedAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        Service<IngestionNotifications>().Publish(new IngestionCommitted([app.Id], 2, false, NewLogEntries: true));
+
+        cut.WaitForAssertion(() => Assert.Contains("2 identify", cut.Markup), TimeSpan.FromSeconds(5));
+    }
+}
