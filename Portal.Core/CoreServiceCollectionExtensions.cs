@@ -24,9 +24,11 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ApiKeyResolver>();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<ApplicationService>();
+        services.AddPortalWebhookRegions();
 
         services.AddSingleton<Ingestion.IngestionNotifications>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<AuditSearch>();
         services.AddSingleton<UserAdminService>();
         services.AddSingleton<FirstRunService>();
         return services;
