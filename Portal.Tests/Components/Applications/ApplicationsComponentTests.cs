@@ -12,17 +12,6 @@ namespace Portal.Tests.Components.Applications;
 
 public sealed class ApplicationsComponentTests : PortalComponentTest
 {
-    // Registered before InitializeAsync touches the services; who is signed in is set per test.
-    private readonly BunitAuthorizationContext auth;
-
-    public ApplicationsComponentTests() => auth = AddAuthorization();
-
-    private void SignInAs(string name, string role)
-    {
-        auth.SetAuthorized(name);
-        auth.SetRoles(role);
-    }
-
     private async Task<ApplicationSummary> CreateAppAsync(string name, string region = "US")
     {
         var created = await Service<ApplicationService>().CreateAsync("admin@portal.test", name, region: region);
