@@ -5,6 +5,7 @@ using Portal.Core.Applications;
 using Portal.Core.Audit;
 using Portal.Core.Data;
 using Portal.Core.Security;
+using Portal.Core.TestEvents;
 using Portal.Core.Users;
 
 namespace Portal.Core;
@@ -29,6 +30,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Ingestion.IngestionNotifications>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditSearch>();
+        services.AddPortalTestEvents();
         services.AddSingleton<UserAdminService>();
         services.AddSingleton<FirstRunService>();
         return services;

@@ -1,16 +1,19 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Portal.Core;
 using Portal.Core.Data;
+using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Core.Applications;
 
-/// <summary>Portal.Core's real services on a temporary SQLite file and key ring, with a fake clock.</summary>
+/// <summary>
+/// Portal.Core's real services on a temporary SQLite file and key ring, with a fake clock. Unlike
+/// <see cref="CoreTestBase"/> it can be started with per-test settings, and several at once.
+/// </summary>
 public sealed class CoreHost : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
@@ -57,13 +60,5 @@ public sealed class CoreHost : IAsyncDisposable
         await _services.DisposeAsync();
         SqliteConnection.ClearAllPools();
         try { Directory.Delete(Folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-
-    private sealed class TestHostEnvironment(string root) : IHostEnvironment
-    {
-        public string EnvironmentName { get; set; } = "Testing";
-        public string ApplicationName { get; set; } = "Portal.Tests";
-        public string ContentRootPath { get; set; } = root;
-        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
     }
 }
