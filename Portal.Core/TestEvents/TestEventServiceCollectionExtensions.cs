@@ -8,6 +8,8 @@ public static class TestEventServiceCollectionExtensions
     {
         services.AddSingleton<SampleEventFactory>();
         services.AddSingleton<TestEventEffectReader>();
+        // Transient: it holds a typed HttpClient, whose handler the factory rotates.
+        services.AddTransient<TestEventRunner>();
         // Its own timeout governs; the client's default (100 s) must not cut in first.
         services.AddHttpClient<TestEventSender>(c => c.Timeout = System.Threading.Timeout.InfiniteTimeSpan);
         return services;
