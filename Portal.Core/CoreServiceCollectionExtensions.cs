@@ -26,6 +26,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ApplicationService>();
 
         services.AddSingleton<Ingestion.IngestionNotifications>();
+        services.AddBrowseQueries();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<UserAdminService>();
         services.AddSingleton<FirstRunService>();
