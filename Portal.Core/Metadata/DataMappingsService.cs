@@ -42,12 +42,14 @@ public sealed class DataMappingsService(IDbContextFactory<PortalDbContext> conte
             .Take(MaxExportRows)
             .Select(g => new { g.EventName, g.Name })
             .ToListAsync(cancellationToken);
-        var rows = new List<DataMappingRow>(keys.Count);
-        // Chunked so the IN list of names stays small.
-        foreach (var chunk in keys.Chunk(500))
-        {
-            rows.AddRange(await LoadRowsAsync(db, query.ApplicationId, query.Kind, chunk.Select(k => (k.EventName, k.Name)).ToList(), cancellationToken));
-        }
+        // One read of the kind's catalogue (capped per group type by ingestion), merged in the view's order.
+        var members = (await db.MetadataFields.AsNoTracking()
+                .Where(f => f.ApplicationId == query.ApplicationId && f.Kind == query.Kind)
+                .ToListAsync(cancellationToken))
+            .ToLookup(f => (f.EventName, f.Name));
+        var rows = keys.Where(k => members[(k.EventName, k.Name)].Any())
+            .Select(k => Merge(new FieldKey(query.ApplicationId, query.Kind, k.EventName, k.Name), members[(k.EventName, k.Name)].ToList()))
+            .ToList();
         return rows;
     }
 

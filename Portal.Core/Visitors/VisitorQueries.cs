@@ -29,8 +29,13 @@ public sealed class VisitorQueries(IDbContextFactory<PortalDbContext> contextFac
         {
             var raw = TextSearch.ContainsPattern(term);
             var encoded = TextSearch.ContainsPattern(TextSearch.JsonEncoded(term));
-            ordered = visitors.Where(v => EF.Functions.Like(v.MetadataJson, raw, "\\") || EF.Functions.Like(v.MetadataJson, encoded, "\\"))
-                .OrderByDescending(v => v.LastSeen).ThenBy(v => v.Id);
+            // A value search reads every visitor of the application: in table order (NOT INDEXED) that is one sequential
+            // pass; through the LastSeen index it would be a random read per visitor, ten times slower.
+            var scanned = db.Visitors.FromSql($"SELECT * FROM Visitors NOT INDEXED WHERE ApplicationId = {applicationId}").AsNoTracking();
+            scanned = raw == encoded
+                ? scanned.Where(v => EF.Functions.Like(v.MetadataJson, raw, "\\"))
+                : scanned.Where(v => EF.Functions.Like(v.MetadataJson, raw, "\\") || EF.Functions.Like(v.MetadataJson, encoded, "\\"));
+            ordered = scanned.OrderByDescending(v => v.LastSeen).ThenBy(v => v.Id);
         }
 
         var total = await ordered.CountAsync(cancellationToken);
