@@ -18,6 +18,12 @@ public sealed class SetupGateMiddleware(RequestDelegate next, FirstRunService fi
             if (!await firstRun.NeedsSetupAsync(context.RequestAborted))
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
+                // A replayed form POST gets a bare 404: re-executing it as a page would fail antiforgery instead.
+                if (!HttpMethods.IsGet(context.Request.Method))
+                {
+                    var statusPages = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>();
+                    if (statusPages is not null) statusPages.Enabled = false;
+                }
                 return;
             }
         }

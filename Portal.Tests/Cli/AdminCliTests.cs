@@ -1,0 +1,64 @@
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Cli;
+using Portal.Core.Users;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Cli;
+
+public sealed class AdminCliTests : IDisposable
+{
+    private readonly PortalAppFactory _portal = new();
+
+    private async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    {
+        _portal.EnsureStarted();
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await PortalCli.RunAsync(_portal.Services, args, output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task CreateUserMakesTheFirstAdminOnANewDatabase()
+    {
+        var (exit, output, _) = await RunAsync("admin", "create-user", "--email", "ops@portal.test", "--password", PortalAppFactory.Password, "--role", "Admin");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("Created Admin ops@portal.test", output);
+        var user = Assert.Single(await _portal.Services.GetRequiredService<UserAdminService>().ListAsync());
+        Assert.Equal(PortalRoles.Admin, user.Role);
+        Assert.False(await _portal.Services.GetRequiredService<FirstRunService>().NeedsSetupAsync());
+    }
+
+    [Fact]
+    public async Task AWeakPasswordFailsWithAMessageAndExitCodeOne()
+    {
+        var (exit, _, error) = await RunAsync("admin", "create-user", "--email", "ops@portal.test", "--password", "short");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("error:", error);
+        Assert.Empty(await _portal.Services.GetRequiredService<UserAdminService>().ListAsync());
+    }
+
+    [Fact]
+    public async Task AnUnknownRoleIsAUsageError()
+    {
+        var (exit, _, error) = await RunAsync("admin", "create-user", "--email", "ops@portal.test", "--password", PortalAppFactory.Password, "--role", "Owner");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("Owner", error);
+    }
+
+    [Fact]
+    public async Task ADuplicateEmailIsRefused()
+    {
+        await RunAsync("admin", "create-user", "--email", "ops@portal.test", "--password", PortalAppFactory.Password);
+
+        var (exit, _, error) = await RunAsync("admin", "create-user", "--email", "ops@portal.test", "--password", PortalAppFactory.Password);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("already taken", error);
+    }
+
+    public void Dispose() => _portal.Dispose();
+}

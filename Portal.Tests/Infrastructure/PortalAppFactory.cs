@@ -1,0 +1,92 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Users;
+
+namespace Portal.Tests.Infrastructure;
+
+/// <summary>
+/// Portal in-process with its own SQLite file, key ring and log folder in a fresh temp directory.
+/// Add settings with <see cref="Settings"/> and services with <see cref="ConfigureServices"/> before first use.
+/// </summary>
+public partial class PortalAppFactory : WebApplicationFactory<Program>
+{
+    public const string AdminEmail = "admin@portal.test";
+    public const string ViewerEmail = "viewer@portal.test";
+    public const string Password = "correct-horse-battery";
+
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("portal-test-").FullName;
+    public string DatabasePath => Path.Combine(DataDirectory, "portal.db");
+    public Dictionary<string, string?> Settings { get; } = new();
+    public Action<IServiceCollection>? ConfigureServices { get; set; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        // Outside Development the app serves the publish manifest; tests run from build output, so use the build one.
+        builder.UseStaticWebAssets();
+        builder.UseSetting("Database:SqlitePath", DatabasePath);
+        builder.UseSetting("KeyRing:Path", Path.Combine(DataDirectory, "keys"));
+        builder.UseSetting("Serilog:WriteTo:1:Args:path", Path.Combine(DataDirectory, "logs", "portal-.log"));
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+        if (ConfigureServices is not null) builder.ConfigureTestServices(ConfigureServices);
+    }
+
+    /// <summary>Serve on a real Kestrel at 127.0.0.1 on a free port (for browsers and real sockets).</summary>
+    public string StartKestrel()
+    {
+        UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        StartServer();
+        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        return addresses.First().TrimEnd('/');
+    }
+
+    public async Task SeedUserAsync(string email, string role, string password = Password)
+    {
+        EnsureStarted();
+        var result = await Services.GetRequiredService<UserAdminService>().CreateAsync("test", email, password, role);
+        if (!result.Succeeded) throw new InvalidOperationException(result.Error);
+    }
+
+    /// <summary>A client that does not follow redirects, so tests can assert where they lead.</summary>
+    public HttpClient CreateRawClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    /// <summary>Signs in through the real login form (antiforgery token included) and returns the cookie-carrying client.</summary>
+    public async Task<HttpClient> CreateSignedInClientAsync(string email, string password = Password)
+    {
+        var client = CreateRawClient();
+        var form = await client.GetStringAsync("/Account/Login");
+        var response = await client.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "login",
+            ["__RequestVerificationToken"] = AntiforgeryToken(form),
+            ["Input.Email"] = email,
+            ["Input.Password"] = password,
+        }));
+        if (response.StatusCode != HttpStatusCode.Redirect)
+            throw new InvalidOperationException($"Sign-in of {email} failed: {(int)response.StatusCode}");
+        return client;
+    }
+
+    public static string AntiforgeryToken(string html) =>
+        AntiforgeryInput().Match(html) is { Success: true } m ? WebUtility.HtmlDecode(m.Groups[1].Value)
+            : throw new InvalidOperationException("No antiforgery token in the page.");
+
+    /// <summary>Starts the host (and so migrates the database) without sending a request.</summary>
+    public void EnsureStarted() => _ = Server;
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryInput();
+}

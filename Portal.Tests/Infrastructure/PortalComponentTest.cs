@@ -1,0 +1,82 @@
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MudBlazor;
+using MudBlazor.Services;
+using Portal.Components.Shared;
+using Portal.Core;
+using Portal.Core.Data;
+using Portal.Core.Users;
+
+namespace Portal.Tests.Infrastructure;
+
+/// <summary>
+/// Base for bUnit tests: MudBlazor services without transitions, loose JS interop, and the real Core
+/// services on a fresh SQLite file. Subclass constructors may add services; the database is migrated
+/// in <see cref="InitializeAsync"/>, after every registration.
+/// </summary>
+public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
+{
+    protected string DataDirectory { get; } = Directory.CreateTempSubdirectory("portal-bunit-").FullName;
+
+    protected PortalComponentTest()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Database:SqlitePath"] = Path.Combine(DataDirectory, "portal.db"),
+            ["KeyRing:Path"] = Path.Combine(DataDirectory, "keys"),
+        }).Build();
+        Services.AddSingleton<IConfiguration>(configuration);
+        Services.AddSingleton<IHostEnvironment>(new TestHostEnvironment(DataDirectory));
+        Services.AddLogging();
+        Services.AddPortalCore();
+        Services.AddScoped<UserContext>();
+        Services.AddMudServices(o =>
+        {
+            o.SnackbarConfiguration.ShowTransitionDuration = 0;
+            o.SnackbarConfiguration.HideTransitionDuration = 0;
+            o.PopoverOptions.CheckForPopoverProvider = false;
+        });
+    }
+
+    /// <summary>Signs the rendered components in as this user and role.</summary>
+    protected void SignInAs(string name, string role)
+    {
+        var auth = AddAuthorization();
+        auth.SetAuthorized(name);
+        auth.SetRoles(role);
+    }
+
+    /// <summary>Popovers and dialogs render into these providers, so render them first when a test opens one.</summary>
+    protected IRenderedComponent<MudDialogProvider> RenderProviders()
+    {
+        Render<MudPopoverProvider>();
+        Render<MudSnackbarProvider>();
+        return Render<MudDialogProvider>();
+    }
+
+    protected T Service<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    public virtual async Task InitializeAsync() => await Service<DatabaseInitializer>().InitializeAsync();
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        // MudBlazor's popover service is only IAsyncDisposable: the context must be disposed asynchronously.
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Creates a user through the real service.</summary>
+    protected async Task<string> CreateUserAsync(string email, string role)
+    {
+        var result = await Service<UserAdminService>().CreateAsync("test", email, PortalAppFactory.Password, role);
+        Assert.True(result.Succeeded, result.Error);
+        return (await Service<UserAdminService>().ListAsync()).Single(u => u.Email == email).Id;
+    }
+}
