@@ -5,6 +5,7 @@ using Portal.Core.Applications;
 using Portal.Core.Audit;
 using Portal.Core.Data;
 using Portal.Core.Security;
+using Portal.Core.TestEvents;
 using Portal.Core.Users;
 
 namespace Portal.Core;
@@ -28,6 +29,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Ingestion.IngestionNotifications>();
         services.AddBrowseQueries();
         services.AddSingleton<AuditLog>();
+        services.AddPortalTestEvents();
         services.AddSingleton<UserAdminService>();
         services.AddSingleton<FirstRunService>();
         return services;
