@@ -24,7 +24,7 @@ public static class FieldNaming
     /// <summary>The display name a field has until an Admin gives it one: <c>first_name</c> becomes "First name".</summary>
     public static string DefaultDisplayName(string name)
     {
-        var humanized = name.Humanize();
+        var humanized = name.Humanize(LetterCasing.Sentence);
         return string.IsNullOrWhiteSpace(humanized) ? name : humanized;
     }
 
