@@ -28,6 +28,7 @@ public static class CoreServiceCollectionExtensions
         services.AddPortalWebhookRegions();
 
         services.AddSingleton<Ingestion.IngestionNotifications>();
+        services.AddBrowseQueries();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditSearch>();
         services.AddPortalTestEvents();
