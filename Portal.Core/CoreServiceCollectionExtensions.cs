@@ -6,6 +6,7 @@ using Portal.Core.Audit;
 using Portal.Core.Data;
 using Portal.Core.Ingestion;
 using Portal.Core.Security;
+using Portal.Core.TestEvents;
 using Portal.Core.Users;
 
 namespace Portal.Core;
@@ -25,10 +26,14 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ApiKeyResolver>();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<ApplicationService>();
+        services.AddPortalWebhookRegions();
 
         services.AddSingleton<Ingestion.IngestionNotifications>();
         services.AddPortalIngestionCore();
+        services.AddBrowseQueries();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<AuditSearch>();
+        services.AddPortalTestEvents();
         services.AddSingleton<UserAdminService>();
         services.AddSingleton<FirstRunService>();
         return services;

@@ -41,7 +41,8 @@ cleanup() {
 trap cleanup EXIT
 
 cd "$BIN"
-KEY="$(dotnet Portal.dll bench-provision --name Benchmark | tail -n 1)"
+dotnet Portal.dll apps create --name Benchmark >/dev/null
+KEY="$(dotnet Portal.dll keys create --app Benchmark --label bench --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')"
 echo "Provisioned an application and key …${KEY: -4} in $WORK"
 
 dotnet Portal.dll --urls "$URL" >"$WORK/server.out" 2>&1 &

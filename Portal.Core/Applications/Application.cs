@@ -8,7 +8,7 @@ public sealed class Application
     public string? Description { get; set; }
     public AppPlatform Platform { get; set; } = AppPlatform.Web;
 
-    /// <summary>Name of the default region (see <see cref="RegionOptions"/>), e.g. "US".</summary>
+    /// <summary>Name of the default region (see <see cref="WebhookOptions"/>), e.g. "US".</summary>
     public string Region { get; set; } = "US";
 
     public DateTimeOffset CreatedAt { get; set; }

@@ -20,6 +20,7 @@ public static class AuditActions
     public const string KeyRotated = "key.rotated";
     public const string KeyRevoked = "key.revoked";
     public const string KeyRevealed = "key.revealed";
+    public const string KeyTestSent = "key.test-sent";
 
     public const string MappingChanged = "mapping.changed";
 }

@@ -78,7 +78,7 @@ public partial class PortalAppFactory : WebApplicationFactory<Program>
             : throw new InvalidOperationException("No antiforgery token in the page.");
 
     /// <summary>Starts the host (and so migrates the database) without sending a request.</summary>
-    public void EnsureStarted() => _ = Server;
+    public void EnsureStarted() => _ = Services;
 
     protected override void Dispose(bool disposing)
     {

@@ -1,4 +1,5 @@
 using Bunit;
+using Bunit.TestDoubles;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,17 +15,18 @@ namespace Portal.Tests.Infrastructure;
 
 /// <summary>
 /// Base for bUnit tests: MudBlazor services without transitions, loose JS interop, and the real Core
-/// services on a fresh SQLite file. Subclass constructors may add services; the database is migrated
-/// in <see cref="InitializeAsync"/>, after every registration.
+/// services on a fresh SQLite file, migrated in <see cref="InitializeAsync"/>. The service provider is
+/// complete when the constructor returns: override <see cref="AddServices"/> to register more.
 /// </summary>
 public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
 {
     protected string DataDirectory { get; } = Directory.CreateTempSubdirectory("portal-bunit-").FullName;
 
+    private readonly BunitAuthorizationContext _authorization;
+
     protected PortalComponentTest()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
-        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -36,20 +38,26 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddLogging();
         Services.AddPortalCore();
         Services.AddScoped<UserContext>();
+        AddServices(Services);
         Services.AddMudServices(o =>
         {
             o.SnackbarConfiguration.ShowTransitionDuration = 0;
             o.SnackbarConfiguration.HideTransitionDuration = 0;
             o.PopoverOptions.CheckForPopoverProvider = false;
         });
+        // Last: these build the service provider, after which nothing can be added.
+        _authorization = AddAuthorization();
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
+
+    /// <summary>Called from the constructor, before the provider is built.</summary>
+    protected virtual void AddServices(IServiceCollection services) { }
 
     /// <summary>Signs the rendered components in as this user and role.</summary>
     protected void SignInAs(string name, string role)
     {
-        var auth = AddAuthorization();
-        auth.SetAuthorized(name);
-        auth.SetRoles(role);
+        _authorization.SetAuthorized(name);
+        _authorization.SetRoles(role);
     }
 
     /// <summary>Popovers and dialogs render into these providers, so render them first when a test opens one.</summary>

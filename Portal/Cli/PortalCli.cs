@@ -9,7 +9,7 @@ namespace Portal.Cli;
 /// </summary>
 public static class PortalCli
 {
-    private static readonly HashSet<string> Verbs = new(StringComparer.OrdinalIgnoreCase) { "admin", BenchCommands.Verb };
+    private static readonly HashSet<string> Verbs = new(StringComparer.OrdinalIgnoreCase) { "admin", "apps", "keys", "send-test-event" };
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -22,7 +22,9 @@ public static class PortalCli
         var root = new RootCommand("Portal command line: provisioning without the web UI.")
         {
             AdminCommands.Create(services, output),
-            BenchCommands.Create(services, output),
+            AppsCommands.Create(services, output),
+            KeysCommands.Create(services, output),
+            SendTestEventCommand.Create(services, output),
         };
         var parsed = root.Parse(args);
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });

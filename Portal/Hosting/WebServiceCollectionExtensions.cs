@@ -56,6 +56,7 @@ public static class WebServiceCollectionExtensions
         });
 
         services.AddScoped<Portal.Components.Shared.UserContext>();
+        services.AddScoped<Portal.Components.Browse.SelectedApplication>();
         services.AddHttpContextAccessor();
         return services;
     }

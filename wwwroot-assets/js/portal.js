@@ -7,4 +7,15 @@ window.portal = {
   async copy(text) {
     await navigator.clipboard.writeText(text);
   },
+  // Saves text the server built (e.g. a CSV export) as a file, without a round trip through a URL.
+  download(filename, contentType, text) {
+    const url = URL.createObjectURL(new Blob([text], { type: contentType }));
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = filename;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  },
 };

@@ -1,0 +1,17 @@
+using Portal.Core.Metadata;
+
+namespace Portal.Core.Accounts;
+
+/// <summary>An account in the list. <see cref="HasMetadata"/> false: only named by identify's groupId so far (send a group call).</summary>
+public sealed record AccountRow(string AccountId, bool HasMetadata, int VisitorCount, DateTimeOffset FirstSeen, DateTimeOffset LastSeen);
+
+public sealed record AccountDetails(string AccountId, bool HasMetadata, DateTimeOffset FirstSeen, DateTimeOffset LastSeen,
+    IReadOnlyList<MetadataGroup> Metadata, int VisitorCount);
+
+public enum AccountSort
+{
+    LastSeen,
+    AccountId,
+    FirstSeen,
+    VisitorCount,
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Accounts;
+using Portal.Core.Dashboard;
+using Portal.Core.Events;
+using Portal.Core.Metadata;
+using Portal.Core.Visitors;
+
+namespace Portal.Core;
+
+public static class BrowseServiceCollectionExtensions
+{
+    /// <summary>The read side of ingested data (Data Mappings, visitors, accounts, track events, dashboard) and mapping edits.</summary>
+    public static IServiceCollection AddBrowseQueries(this IServiceCollection services)
+    {
+        services.AddSingleton<DataMappingsService>();
+        services.AddSingleton<VisitorQueries>();
+        services.AddSingleton<AccountQueries>();
+        services.AddSingleton<TrackEventQueries>();
+        services.AddSingleton<DashboardService>();
+        return services;
+    }
+}

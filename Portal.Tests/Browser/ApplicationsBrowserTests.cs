@@ -1,0 +1,48 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Portal.Core.Users;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Browser;
+
+[Collection(BrowserCollection.Name)]
+public sealed class ApplicationsBrowserTests(BrowserFixture browser) : IDisposable
+{
+    private readonly PortalAppFactory _portal = new();
+
+    [Fact]
+    public async Task AnAdminCreatesAnAppGeneratesAKeyAndCopiesExactlyItsUsWebhookUrl()
+    {
+        var baseUrl = _portal.StartKestrel();
+        // SeedUserAsync reads the TestServer, which a Kestrel-hosted factory does not have: use the service directly.
+        var seeded = await _portal.Services.GetRequiredService<UserAdminService>()
+            .CreateAsync("test", PortalAppFactory.AdminEmail, PortalAppFactory.Password, PortalRoles.Admin);
+        Assert.True(seeded.Succeeded, seeded.Error);
+
+        await browser.RunAsync(nameof(AnAdminCreatesAnAppGeneratesAKeyAndCopiesExactlyItsUsWebhookUrl), baseUrl, async page =>
+        {
+            await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new BrowserContextGrantPermissionsOptions { Origin = baseUrl });
+            await page.SignInAsync(PortalAppFactory.AdminEmail);
+
+            await page.ClickAsync("[data-testid=nav-applications]");
+            await page.ClickAsync("[data-testid=add-app]");
+            await page.Locator("input[data-testid=app-name], [data-testid=app-name] input").First.FillAsync("Web shop");
+            await page.ClickAsync("[data-testid=save-app]");
+
+            // Creating leads to the new application's details page.
+            await Assertions.Expect(page.Locator("[data-testid=app-title]")).ToHaveTextAsync("Web shop");
+            await page.ClickAsync("[data-testid=generate-key]");
+            await page.ClickAsync("[data-testid=prompt-confirm]");
+
+            var key = (await page.Locator("[data-testid=issued-key]").TextContentAsync())!.Trim();
+            Assert.Matches("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", key);
+            await page.ClickAsync("[data-testid=copy-url-us]");
+            await Assertions.Expect(page.Locator(".mud-snackbar", new PageLocatorOptions { HasText = "Copied US URL" })).ToBeVisibleAsync();
+
+            var clipboard = await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
+            Assert.Equal($"https://data.pendo.io/data/segmentio/{key}", clipboard);
+        });
+    }
+
+    public void Dispose() => _portal.Dispose();
+}

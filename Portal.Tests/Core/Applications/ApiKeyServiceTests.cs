@@ -1,0 +1,290 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Applications;
+using Portal.Core.Audit;
+using Portal.Core.Data;
+
+namespace Portal.Tests.Core.Applications;
+
+public sealed class ApiKeyServiceTests : IAsyncLifetime
+{
+    private CoreHost host = default!;
+    private ApiKeyService keys = default!;
+    private ApiKeyResolver resolver = default!;
+    private Guid appId;
+
+    public async Task InitializeAsync()
+    {
+        host = await CoreHost.StartAsync();
+        keys = host.Get<ApiKeyService>();
+        resolver = host.Get<ApiKeyResolver>();
+        appId = (await host.Get<ApplicationService>().CreateAsync("admin@example.com", "Shop")).Value!.Id;
+    }
+
+    public async Task DisposeAsync() => await host.DisposeAsync();
+
+    [Fact]
+    public async Task AGeneratedKeyResolvesToItsApplicationThroughItsHash()
+    {
+        var issued = (await keys.GenerateAsync("admin@example.com", appId, "prod")).Value!;
+
+        var resolved = await resolver.ResolveAsync(issued.Key);
+
+        Assert.NotNull(resolved);
+        Assert.Equal(appId, resolved.ApplicationId);
+        Assert.Equal(issued.KeyId, resolved.KeyId);
+        Assert.Equal(issued.Key[^4..], resolved.Hint);
+        Assert.Null(await resolver.ResolveAsync(ApiKeyFormat.Generate()));
+    }
+
+    [Fact]
+    public async Task TheStoredKeyRowHoldsTheSha256HashAndAnEncryptedValueOnly()
+    {
+        var issued = (await keys.GenerateAsync("admin@example.com", appId)).Value!;
+
+        await using var db = await host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        var row = await db.ApiKeys.SingleAsync(k => k.Id == issued.KeyId);
+        Assert.Equal(ApiKeyFormat.Hash(issued.Key), row.Hash);
+        Assert.Equal(issued.Key[^4..], row.Hint);
+        Assert.DoesNotContain(issued.Key, row.ProtectedValue);
+        Assert.Equal(issued.Key, host.Get<ApiKeyProtector>().UnprotectKey(row.ProtectedValue));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("abc")]
+    [InlineData("0123456789abcdef0123456789abcdef")]
+    [InlineData("01234567-89ab-cdef-0123-456789abcdez")]
+    [InlineData("https://data.pendo.io/data/segmentio/01234567-89ab-cdef-0123-456789abcdef")]
+    public async Task ImportRefusesAnythingNotShapedLikeAPendoKey(string presented)
+    {
+        var result = await keys.ImportAsync("admin@example.com", appId, presented);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("not a Pendo API key", result.Error);
+        Assert.Empty(await keys.ListAsync(appId));
+    }
+
+    [Fact]
+    public async Task ImportTakesAPendoKeyInAnyCaseAndResolvesItLowerCased()
+    {
+        var result = await keys.ImportAsync("admin@example.com", appId, "  0123ABCD-89AB-CDEF-0123-456789ABCDEF ", "from Pendo");
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal("0123abcd-89ab-cdef-0123-456789abcdef", result.Value!.Key);
+        var listed = Assert.Single(await keys.ListAsync(appId));
+        Assert.Equal(ApiKeyOrigin.Imported, listed.Origin);
+        Assert.Equal("from Pendo", listed.Label);
+        Assert.Equal(appId, (await resolver.ResolveAsync("0123abcd-89ab-cdef-0123-456789abcdef"))?.ApplicationId);
+    }
+
+    [Fact]
+    public async Task ImportRefusesAKeyPortalAlreadyHoldsEvenInAnotherApplication()
+    {
+        var other = (await host.Get<ApplicationService>().CreateAsync("admin@example.com", "Other")).Value!.Id;
+        var generated = (await keys.GenerateAsync("admin@example.com", other)).Value!;
+        Assert.True((await keys.ImportAsync("admin@example.com", appId, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")).Succeeded);
+
+        var again = await keys.ImportAsync("admin@example.com", appId, "AAAAAAAA-bbbb-cccc-dddd-eeeeeeeeeeee");
+        var stolen = await keys.ImportAsync("admin@example.com", appId, generated.Key);
+
+        Assert.False(again.Succeeded);
+        Assert.Contains("already known", again.Error);
+        Assert.False(stolen.Succeeded);
+        Assert.Contains("'Other'", stolen.Error);
+        Assert.Single(await keys.ListAsync(appId));
+    }
+
+    [Fact]
+    public async Task ARotatedKeyKeepsWorkingThroughTheGracePeriodAndThenExpires()
+    {
+        var old = (await keys.GenerateAsync("admin@example.com", appId, "prod")).Value!;
+        var rotatedAt = host.Time.GetUtcNow();
+
+        var replacement = (await keys.RotateAsync("admin@example.com", old.KeyId)).Value!;
+
+        Assert.NotEqual(old.Key, replacement.Key);
+        Assert.NotNull(await resolver.ResolveAsync(old.Key));
+        Assert.NotNull(await resolver.ResolveAsync(replacement.Key));
+        var oldSummary = (await keys.GetAsync(old.KeyId))!;
+        Assert.Equal(rotatedAt.AddDays(7), oldSummary.ExpiresAt);
+        Assert.Equal(replacement.KeyId, oldSummary.ReplacedByKeyId);
+        Assert.Equal(ApiKeyStatus.Expiring, oldSummary.Status);
+        Assert.Equal("prod", (await keys.GetAsync(replacement.KeyId))!.Label);
+
+        host.Time.Advance(TimeSpan.FromDays(7) - TimeSpan.FromSeconds(1));
+        Assert.NotNull(await resolver.ResolveAsync(old.Key));
+
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Null(await resolver.ResolveAsync(old.Key));
+        Assert.NotNull(await resolver.ResolveAsync(replacement.Key));
+        Assert.Equal(ApiKeyStatus.Expired, (await keys.GetAsync(old.KeyId))!.Status);
+    }
+
+    [Fact]
+    public async Task TheGracePeriodComesFromConfiguration()
+    {
+        await using var configured = await CoreHost.StartAsync(new Dictionary<string, string?> { ["ApiKeys:RotationGraceDays"] = "2" });
+        var app = (await configured.Get<ApplicationService>().CreateAsync("a", "App")).Value!.Id;
+        var service = configured.Get<ApiKeyService>();
+        var old = (await service.GenerateAsync("a", app)).Value!;
+
+        await service.RotateAsync("a", old.KeyId);
+
+        Assert.Equal(configured.Time.GetUtcNow().AddDays(2), (await service.GetAsync(old.KeyId))!.ExpiresAt);
+    }
+
+    [Fact]
+    public async Task AKeyCanBeRotatedOnlyOnce()
+    {
+        var old = (await keys.GenerateAsync("admin@example.com", appId)).Value!;
+        Assert.True((await keys.RotateAsync("admin@example.com", old.KeyId)).Succeeded);
+
+        var second = await keys.RotateAsync("admin@example.com", old.KeyId);
+
+        Assert.False(second.Succeeded);
+        Assert.Equal(2, (await keys.ListAsync(appId)).Count);
+    }
+
+    [Fact]
+    public async Task ARevokedKeyStopsResolvingAtOnceEvenDuringItsGracePeriod()
+    {
+        var old = (await keys.GenerateAsync("admin@example.com", appId)).Value!;
+        await resolver.ResolveAsync(old.Key); // warm the cache: revocation must not wait for its TTL
+        await keys.RotateAsync("admin@example.com", old.KeyId);
+
+        var result = await keys.RevokeAsync("admin@example.com", old.KeyId);
+
+        Assert.True(result.Succeeded);
+        Assert.Null(await resolver.ResolveAsync(old.Key));
+        var summary = (await keys.GetAsync(old.KeyId))!;
+        Assert.Equal(host.Time.GetUtcNow(), summary.RevokedAt);
+        Assert.Equal(ApiKeyStatus.Revoked, summary.Status);
+        Assert.False((await keys.RevokeAsync("admin@example.com", old.KeyId)).Succeeded);
+    }
+
+    [Fact]
+    public async Task ArchivingAnApplicationStopsItsKeysAndRestoringBringsThemBack()
+    {
+        var apps = host.Get<ApplicationService>();
+        var issued = (await keys.GenerateAsync("admin@example.com", appId)).Value!;
+        Assert.NotNull(await resolver.ResolveAsync(issued.Key));
+
+        await apps.ArchiveAsync("admin@example.com", appId);
+        Assert.Null(await resolver.ResolveAsync(issued.Key));
+        Assert.False((await keys.GenerateAsync("admin@example.com", appId)).Succeeded);
+
+        await apps.RestoreAsync("admin@example.com", appId);
+        Assert.NotNull(await resolver.ResolveAsync(issued.Key));
+    }
+
+    [Fact]
+    public async Task AViewerCannotRevealAKeyAndNothingIsAudited()
+    {
+        var issued = (await keys.GenerateAsync("admin@example.com", appId)).Value!;
+
+        var result = await keys.RevealAsync("viewer@example.com", actorIsAdmin: false, issued.KeyId);
+
+        Assert.False(result.Succeeded);
+        Assert.Null(result.Value);
+        Assert.DoesNotContain(await AuditAsync(), e => e.Action == AuditActions.KeyRevealed);
+    }
+
+    [Fact]
+    public async Task AnAdminRevealsTheKeyAndTheRevealIsAuditedByHint()
+    {
+        var issued = (await keys.GenerateAsync("admin@example.com", appId)).Value!;
+
+        var result = await keys.RevealAsync("boss@example.com", actorIsAdmin: true, issued.KeyId);
+
+        Assert.Equal(issued.Key, result.Value);
+        var entry = Assert.Single(await AuditAsync(), e => e.Action == AuditActions.KeyRevealed);
+        Assert.Equal("boss@example.com", entry.User);
+        Assert.Equal($"Shop …{issued.Hint}", entry.Target);
+    }
+
+    [Fact]
+    public async Task LabellingAKeyIsAudited()
+    {
+        var issued = (await keys.GenerateAsync("admin@example.com", appId)).Value!;
+
+        await keys.LabelAsync("admin@example.com", issued.KeyId, "  staging ");
+
+        Assert.Equal("staging", (await keys.GetAsync(issued.KeyId))!.Label);
+        Assert.Contains(await AuditAsync(), e => e.Action == AuditActions.KeyLabelled && e.Details == "staging");
+    }
+
+    [Fact]
+    public async Task AuditEntriesNeverContainAKeyValue()
+    {
+        var generated = (await keys.GenerateAsync("admin@example.com", appId, "one")).Value!;
+        var imported = (await keys.ImportAsync("admin@example.com", appId, "12345678-aaaa-bbbb-cccc-1234567890ab", "two")).Value!;
+        var rotated = (await keys.RotateAsync("admin@example.com", generated.KeyId)).Value!;
+        await keys.LabelAsync("admin@example.com", rotated.KeyId, "three");
+        await keys.RevealAsync("admin@example.com", true, imported.KeyId);
+        await keys.RevokeAsync("admin@example.com", imported.KeyId);
+
+        var entries = await AuditAsync();
+
+        Assert.Equal(6, entries.Count(e => e.Action.StartsWith("key.", StringComparison.Ordinal)));
+        foreach (var key in new[] { generated.Key, imported.Key, rotated.Key })
+        {
+            Assert.All(entries, e => Assert.DoesNotContain(key[..8], $"{e.Target} {e.Details}"));
+        }
+    }
+
+    [Fact]
+    public async Task TheKeyListIsMaskedAndShowsEachKeysStatus()
+    {
+        var a = (await keys.GenerateAsync("admin@example.com", appId, "a")).Value!;
+        host.Time.Advance(TimeSpan.FromMinutes(1));
+        var b = (await keys.GenerateAsync("admin@example.com", appId, "b")).Value!;
+        await keys.RevokeAsync("admin@example.com", a.KeyId);
+
+        var list = await keys.ListAsync(appId);
+
+        Assert.Equal(["b", "a"], list.Select(k => k.Label));
+        Assert.Equal([ApiKeyStatus.Active, ApiKeyStatus.Revoked], list.Select(k => k.Status));
+        Assert.Equal(ApiKeyFormat.Mask(b.Hint), list[0].Masked);
+        Assert.DoesNotContain(b.Key[..8], list[0].Masked);
+    }
+
+    [Fact]
+    public async Task TheDatabaseFilesHoldNoKeyInPlainText()
+    {
+        var issued = new List<string>();
+        for (var i = 0; i < 5; i++) issued.Add((await keys.GenerateAsync("admin@example.com", appId, $"key {i}")).Value!.Key);
+        issued.Add((await keys.ImportAsync("admin@example.com", appId, "fedcba98-7654-3210-fedc-ba9876543210")).Value!.Key);
+        await keys.RevealAsync("admin@example.com", true, (await keys.ListAsync(appId))[0].Id);
+
+        var bytes = DatabaseBytes();
+
+        // The files are read at all: the application's name is there in plain text.
+        Assert.True(Contains(bytes, Encoding.UTF8.GetBytes("Shop")));
+        foreach (var key in issued)
+        {
+            Assert.False(Contains(bytes, Encoding.UTF8.GetBytes(key)), $"…{key[^4..]} in UTF-8");
+            Assert.False(Contains(bytes, Encoding.Unicode.GetBytes(key)), $"…{key[^4..]} in UTF-16");
+            Assert.False(Contains(bytes, Encoding.UTF8.GetBytes(key.ToUpperInvariant())), $"…{key[^4..]} upper-cased");
+        }
+    }
+
+    private byte[] DatabaseBytes()
+    {
+        using var all = new MemoryStream();
+        foreach (var path in new[] { host.DatabasePath, host.DatabasePath + "-wal" }.Where(File.Exists))
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            file.CopyTo(all);
+        }
+        return all.ToArray();
+    }
+
+    private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
+
+    private async Task<List<AuditEntry>> AuditAsync()
+    {
+        await using var db = await host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        return await db.AuditEntries.AsNoTracking().ToListAsync();
+    }
+}

@@ -1,0 +1,107 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Applications;
+using Portal.Core.Audit;
+using Portal.Core.Data;
+
+namespace Portal.Tests.Core.Applications;
+
+public sealed class ApplicationServiceTests : IAsyncLifetime
+{
+    private CoreHost host = default!;
+    private ApplicationService apps = default!;
+
+    public async Task InitializeAsync()
+    {
+        host = await CoreHost.StartAsync();
+        apps = host.Get<ApplicationService>();
+    }
+
+    public async Task DisposeAsync() => await host.DisposeAsync();
+
+    [Fact]
+    public async Task TheListCountsOnlyKeysThatStillWorkAndHidesArchivedAppsUnlessAsked()
+    {
+        var keys = host.Get<ApiKeyService>();
+        var shop = (await apps.CreateAsync("a", "Shop")).Value!.Id;
+        var blog = (await apps.CreateAsync("a", "blog", AppPlatform.Mobile, "EU")).Value!.Id;
+        await keys.GenerateAsync("a", shop);
+        var revoked = (await keys.GenerateAsync("a", shop)).Value!;
+        await keys.RevokeAsync("a", revoked.KeyId);
+        await keys.GenerateAsync("a", blog);
+        await apps.ArchiveAsync("a", blog);
+
+        var active = await apps.ListAsync();
+        var all = await apps.ListAsync(includeArchived: true);
+
+        var only = Assert.Single(active);
+        Assert.Equal(("Shop", 1), (only.Name, only.KeyCount));
+        Assert.Equal(["blog", "Shop"], all.Select(a => a.Name));
+        Assert.True(all[0].IsArchived);
+        Assert.Equal((AppPlatform.Mobile, "EU"), (all[0].Platform, all[0].Region));
+    }
+
+    [Fact]
+    public async Task EditingChangesTheSettingsAndIsAudited()
+    {
+        var id = (await apps.CreateAsync("a", "Shop")).Value!.Id;
+
+        var result = await apps.EditAsync("editor", id, " Store ", AppPlatform.Mobile, "eu", "  the store ");
+
+        Assert.True(result.Succeeded, result.Error);
+        var app = (await apps.GetAsync(id))!;
+        Assert.Equal(("Store", AppPlatform.Mobile, "EU", "the store"), (app.Name, app.Platform, app.Region, app.Description));
+        Assert.Contains(await AuditAsync(), e => e is { Action: AuditActions.AppEdited, User: "editor", Target: "Store" });
+    }
+
+    [Fact]
+    public async Task AnUnknownRegionOrADuplicateNameIsRefused()
+    {
+        await apps.CreateAsync("a", "Shop");
+
+        var region = await apps.CreateAsync("a", "Other", region: "Mars");
+        var duplicate = await apps.CreateAsync("a", "SHOP");
+
+        Assert.Contains("Unknown region 'Mars'", region.Error);
+        Assert.Contains("already exists", duplicate.Error);
+        Assert.Single(await apps.ListAsync(true));
+    }
+
+    [Fact]
+    public async Task FindAcceptsANameInAnyCaseOrAnId()
+    {
+        var id = (await apps.CreateAsync("a", "Shop")).Value!.Id;
+
+        Assert.Equal(id, (await apps.FindAsync("shop")).Value!.Id);
+        Assert.Equal(id, (await apps.FindAsync(id.ToString())).Value!.Id);
+        Assert.False((await apps.FindAsync("nope")).Succeeded);
+    }
+
+    [Fact]
+    public async Task TheSigningSecretIsStoredEncryptedAndReachesTheResolver()
+    {
+        var id = (await apps.CreateAsync("a", "Shop")).Value!.Id;
+        var key = (await host.Get<ApiKeyService>().GenerateAsync("a", id)).Value!;
+        var resolver = host.Get<ApiKeyResolver>();
+        Assert.Null((await resolver.ResolveAsync(key.Key))!.SigningSecret);
+
+        await apps.SetSigningSecretAsync("a", id, "s3cret-value-for-hmac");
+
+        Assert.Equal("s3cret-value-for-hmac", (await resolver.ResolveAsync(key.Key))!.SigningSecret);
+        Assert.True((await apps.GetAsync(id))!.HasSigningSecret);
+        await using (var db = await host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            var stored = await db.Applications.AsNoTracking().Where(a => a.Id == id).Select(a => a.ProtectedSigningSecret).SingleAsync();
+            Assert.DoesNotContain("s3cret", stored);
+        }
+        Assert.DoesNotContain(await AuditAsync(), e => $"{e.Target} {e.Details}".Contains("s3cret"));
+
+        await apps.SetSigningSecretAsync("a", id, null);
+        Assert.Null((await resolver.ResolveAsync(key.Key))!.SigningSecret);
+    }
+
+    private async Task<List<AuditEntry>> AuditAsync()
+    {
+        await using var db = await host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        return await db.AuditEntries.AsNoTracking().ToListAsync();
+    }
+}

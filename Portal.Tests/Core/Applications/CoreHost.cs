@@ -1,0 +1,64 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Portal.Core;
+using Portal.Core.Data;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Core.Applications;
+
+/// <summary>
+/// Portal.Core's real services on a temporary SQLite file and key ring, with a fake clock. Unlike
+/// <see cref="CoreTestBase"/> it can be started with per-test settings, and several at once.
+/// </summary>
+public sealed class CoreHost : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private CoreHost(ServiceProvider services, string folder, FakeTimeProvider time)
+    {
+        _services = services;
+        Folder = folder;
+        Time = time;
+    }
+
+    public string Folder { get; }
+    public string DatabasePath => Path.Combine(Folder, "portal.db");
+    public FakeTimeProvider Time { get; }
+    public IServiceProvider Services => _services;
+
+    public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
+
+    public static async Task<CoreHost> StartAsync(IDictionary<string, string?>? settings = null)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "portal-core-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        var config = new Dictionary<string, string?>
+        {
+            ["Database:SqlitePath"] = Path.Combine(folder, "portal.db"),
+            ["KeyRing:Path"] = Path.Combine(folder, "keys"),
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
+
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(config).Build());
+        services.AddSingleton<IHostEnvironment>(new TestHostEnvironment(folder));
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        services.AddSingleton<TimeProvider>(time);
+        services.AddPortalCore();
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        await provider.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        return new CoreHost(provider, folder, time);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,3 @@
+namespace Portal.Components.Browse;
+
+public sealed record AppOption(Guid Id, string Name);
