@@ -27,6 +27,7 @@ public sealed partial class IngestionWriter(
     private readonly RawBodySampler _sampler = new(options.Value.RawBodySamplePerApp);
     private SqliteIngestionStore? _store;
     private DateTimeOffset _lastPrune;
+    private int _prunePending;
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -111,7 +112,13 @@ public sealed partial class IngestionWriter(
             }
         }
 
-        if (batch.Count != requests.Count || now - _lastPrune >= TimeSpan.FromSeconds(_options.LogPruneIntervalSeconds)) await PruneAsync(now);
+        if (batch.Count != requests.Count || now - _lastPrune >= TimeSpan.FromSeconds(_options.LogPruneIntervalSeconds))
+        {
+            Volatile.Write(ref _prunePending, 0);
+            await PruneAsync(now);
+        }
+        foreach (var item in batch)
+            if (item.IsPrune) item.Completion.TrySetResult(new IngestionResult(IngestionStatus.Ok, []));
     }
 
     private async Task<bool> TryWriteAsync(IReadOnlyList<IngestionWorkItem> items, DateTimeOffset now)
@@ -144,6 +151,15 @@ public sealed partial class IngestionWriter(
         return true;
     }
 
+    /// <summary>Prunes the ingestion log now, through the writer, and returns once done (or at once when the queue is closed).</summary>
+    internal Task PruneNowAsync()
+    {
+        var item = PruneItem();
+        return queue.TryEnqueue(item) ? item.Completion.Task : Task.CompletedTask;
+    }
+
+    private static IngestionWorkItem PruneItem() => new() { Source = "prune", Parsed = new ParsedBody(), IsPrune = true };
+
     private static void Fail(IngestionWorkItem item) => item.Completion.TrySetResult(IngestionService.Unavailable(item.Parsed));
 
     private async Task PruneAsync(DateTimeOffset now)
@@ -169,8 +185,9 @@ public sealed partial class IngestionWriter(
         var interval = TimeSpan.FromSeconds(_options.LogPruneIntervalSeconds);
         return time.CreateTimer(_ =>
         {
-            if (stoppingToken.IsCancellationRequested) return;
-            queue.TryEnqueue(new IngestionWorkItem { Source = "prune", Parsed = new ParsedBody(), IsPrune = true });
+            // One pending prune is enough: a slow writer must not find a pile of them.
+            if (stoppingToken.IsCancellationRequested || Interlocked.Exchange(ref _prunePending, 1) == 1) return;
+            if (!queue.TryEnqueue(PruneItem())) Volatile.Write(ref _prunePending, 0);
         }, null, interval, interval);
     }
 

@@ -19,6 +19,8 @@ public static class LoggingExtensions
     public static IApplicationBuilder UsePortalRequestLogging(this IApplicationBuilder app) =>
         app.UseSerilogRequestLogging(o =>
         {
+            // This host's logger, not the static Log.Logger that another host in the same process may have replaced.
+            o.Logger = app.ApplicationServices.GetService<Serilog.ILogger>();
             o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
             // The request path of an ingestion call holds the API key: only its hint may reach the log.
             o.GetMessageTemplateProperties = (context, path, elapsed, status) =>
