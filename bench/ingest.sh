@@ -42,7 +42,9 @@ trap cleanup EXIT
 
 cd "$BIN"
 dotnet Portal.dll apps create --name Benchmark >/dev/null
-KEY="$(dotnet Portal.dll keys create --app Benchmark --label bench --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')"
+# Log lines may precede the JSON on stdout: read from the first line that opens an object.
+KEY="$(dotnet Portal.dll keys create --app Benchmark --label bench --json \
+  | python3 -c 'import json,sys; s=sys.stdin.read(); i=0 if s.startswith("{") else s.index("\n{")+1; print(json.loads(s[i:])["key"])')"
 echo "Provisioned an application and key …${KEY: -4} in $WORK"
 
 dotnet Portal.dll --urls "$URL" >"$WORK/server.out" 2>&1 &
