@@ -34,11 +34,14 @@ public sealed class WebhookUrlBuilder(IOptions<WebhookOptions> options)
         return rows;
     }
 
-    public string? ThisPortalUrl(string key, string? requestBaseUri = null)
+    public string? ThisPortalUrl(string key, string? requestBaseUri = null) =>
+        PortalBaseUrl(requestBaseUri) is { } baseUrl ? baseUrl + "/" + IngestionPath + key : null;
+
+    /// <summary>Where senders reach this Portal: the configured public base URL, else the request's own; no trailing slash.</summary>
+    public string? PortalBaseUrl(string? requestBaseUri = null)
     {
         var configured = options.Value.PublicBaseUrl;
         var baseUrl = string.IsNullOrWhiteSpace(configured) ? requestBaseUri : configured;
-        if (string.IsNullOrWhiteSpace(baseUrl)) return null;
-        return baseUrl.TrimEnd('/') + "/" + IngestionPath + key;
+        return string.IsNullOrWhiteSpace(baseUrl) ? null : baseUrl.TrimEnd('/');
     }
 }

@@ -149,6 +149,8 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
         install.WaitForAssertion(() => Assert.Equal($"https://data.eu.pendo.io/data/segmentio/{issued.Key}",
             Assert.Single(JSInterop.VerifyInvoke("portal.copy").Arguments)));
         Assert.Equal($"https://data.eu.pendo.io/data/segmentio/{issued.Key}", install.Find("[data-testid=steps-url]").TextContent);
+        // Once revealed, the agent snippet carries the real key too.
+        install.WaitForAssertion(() => Assert.Contains($"data-portal-key=\"{issued.Key}\"", install.Find("[data-testid=agent-snippet-code]").TextContent));
     }
 
     [Fact]
@@ -164,5 +166,8 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
         install.WaitForElement("[data-testid=webhook-url-us]");
         Assert.Empty(install.FindAll("[data-testid^=copy-]"));
         Assert.Empty(install.FindAll("[data-testid=reveal-urls]"));
+        // The agent snippet is there, with the key masked.
+        Assert.Contains("/js/portal-agent.js", install.Find("[data-testid=agent-snippet-code]").TextContent);
+        Assert.Contains("data-portal-key=\"••••", install.Find("[data-testid=agent-snippet-code]").TextContent);
     }
 }
