@@ -57,6 +57,11 @@ public sealed class SegmentBodyParser(IngestionOptions options)
         }
     }
 
+    /// <summary>The sender's own messageId, when it gave a usable one, so a skipped message can be traced in the log.</summary>
+    private string? PresentedMessageId(JsonElement message) =>
+        message.TryGetProperty("messageId", out var id) && id.ValueKind == JsonValueKind.String
+            && id.GetString() is { Length: > 0 } value && value.Length <= options.MaxFieldNameLength ? value : null;
+
     private static ReadOnlyMemory<byte> Slice(ReadOnlyMemory<byte> body, JsonElement element)
     {
         var raw = JsonMarshal.GetRawUtf8Value(element);
@@ -92,6 +97,7 @@ public sealed class SegmentBodyParser(IngestionOptions options)
             parsed.Outcomes.Add(new MessageOutcome
             {
                 Index = index, Type = type, Outcome = MessageOutcomeKind.Skipped, Reason = $"{type} is not supported by Pendo's webhook",
+                MessageId = PresentedMessageId(message),
             });
             return;
         }

@@ -72,9 +72,13 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
 
     public virtual async Task InitializeAsync() => await Service<DatabaseInitializer>().InitializeAsync();
 
+    /// <summary>Runs before the context and the data folder go: stop what the test started on them.</summary>
+    protected virtual Task OnDisposeAsync() => Task.CompletedTask;
+
     async Task IAsyncLifetime.DisposeAsync()
     {
         // MudBlazor's popover service is only IAsyncDisposable: the context must be disposed asynchronously.
+        await OnDisposeAsync();
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }

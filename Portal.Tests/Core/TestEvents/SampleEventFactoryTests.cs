@@ -82,3 +82,49 @@ public sealed class SampleEventFactoryTests
         Assert.Throws<ArgumentOutOfRangeException>(() => TestEventBatches.Build(_factory.Create("track"), 1001));
     }
 }
+
+public sealed class SampleEventsAgainstIngestionTests
+{
+    private readonly SampleEventFactory _factory = new(TimeProvider.System);
+    private readonly Portal.Core.Ingestion.SegmentBodyParser _parser = new(new Portal.Core.Ingestion.IngestionOptions());
+
+    [Theory]
+    [InlineData("identify")]
+    [InlineData("group")]
+    [InlineData("track")]
+    public void SupportedSamplesParseAsOneValidMessageOfTheirType(string type)
+    {
+        var parsed = _parser.Parse(System.Text.Encoding.UTF8.GetBytes(_factory.CreateJson(type)), DateTimeOffset.UtcNow);
+
+        Assert.Null(parsed.Error);
+        Assert.False(parsed.HasInvalid);
+        var message = Assert.Single(parsed.Messages);
+        Assert.Equal(type, message.Type);
+        Assert.NotEmpty(message.Fields);
+    }
+
+    [Theory]
+    [InlineData("screen")]
+    [InlineData("page")]
+    public void UnsupportedSamplesAreSkippedWithAReasonNotInvalid(string type)
+    {
+        var parsed = _parser.Parse(System.Text.Encoding.UTF8.GetBytes(_factory.CreateJson(type)), DateTimeOffset.UtcNow);
+
+        Assert.Null(parsed.Error);
+        Assert.Empty(parsed.Messages);
+        var outcome = Assert.Single(parsed.Outcomes);
+        Assert.Equal(Portal.Core.Ingestion.MessageOutcomeKind.Skipped, outcome.Outcome);
+        Assert.Contains("not supported", outcome.Reason);
+    }
+
+    [Fact]
+    public void ABatchOfCopiesParsesAsThatManyValidMessages()
+    {
+        var request = TestEventBatches.Build(_factory.Create("track"), 100).Single();
+
+        var parsed = _parser.Parse(System.Text.Encoding.UTF8.GetBytes(request.Json), DateTimeOffset.UtcNow);
+
+        Assert.False(parsed.HasInvalid);
+        Assert.Equal(request.MessageIds, parsed.Messages.Select(m => m.MessageId).ToList());
+    }
+}
