@@ -14,10 +14,7 @@ public sealed class ApplicationsBrowserTests(BrowserFixture browser) : IDisposab
     public async Task AnAdminCreatesAnAppGeneratesAKeyAndCopiesExactlyItsUsWebhookUrl()
     {
         var baseUrl = _portal.StartKestrel();
-        // SeedUserAsync reads the TestServer, which a Kestrel-hosted factory does not have: use the service directly.
-        var seeded = await _portal.Services.GetRequiredService<UserAdminService>()
-            .CreateAsync("test", PortalAppFactory.AdminEmail, PortalAppFactory.Password, PortalRoles.Admin);
-        Assert.True(seeded.Succeeded, seeded.Error);
+        await _portal.SeedUserAsync(PortalAppFactory.AdminEmail, PortalRoles.Admin);
 
         await browser.RunAsync(nameof(AnAdminCreatesAnAppGeneratesAKeyAndCopiesExactlyItsUsWebhookUrl), baseUrl, async page =>
         {
