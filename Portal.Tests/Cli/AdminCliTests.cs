@@ -9,14 +9,7 @@ public sealed class AdminCliTests : IDisposable
 {
     private readonly PortalAppFactory _portal = new();
 
-    private async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
-    {
-        _portal.EnsureStarted();
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exit = await PortalCli.RunAsync(_portal.Services, args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private Task<(int Exit, string Output, string Error)> RunAsync(params string[] args) => _portal.RunCliAsync(args);
 
     [Fact]
     public async Task CreateUserMakesTheFirstAdminOnANewDatabase()

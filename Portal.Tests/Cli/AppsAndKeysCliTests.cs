@@ -12,14 +12,7 @@ public sealed class AppsAndKeysCliTests : IDisposable
 
     public AppsAndKeysCliTests() => _portal.Settings["Webhooks:PublicBaseUrl"] = "https://portal.example.com";
 
-    private async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
-    {
-        _portal.EnsureStarted();
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exit = await PortalCli.RunAsync(_portal.Services, args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private Task<(int Exit, string Output, string Error)> RunAsync(params string[] args) => _portal.RunCliAsync(args);
 
     [Fact]
     public async Task AppsCreateThenListShowsTheApplication()

@@ -77,6 +77,16 @@ public partial class PortalAppFactory : WebApplicationFactory<Program>
         AntiforgeryInput().Match(html) is { Success: true } m ? WebUtility.HtmlDecode(m.Groups[1].Value)
             : throw new InvalidOperationException("No antiforgery token in the page.");
 
+    /// <summary>Runs a command-line verb in-process against this Portal's services and database.</summary>
+    public async Task<(int Exit, string Output, string Error)> RunCliAsync(params string[] args)
+    {
+        EnsureStarted();
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await Portal.Cli.PortalCli.RunAsync(Services, args, output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
     /// <summary>Starts the host (and so migrates the database) without sending a request.</summary>
     public void EnsureStarted() => _ = Services;
 

@@ -3,6 +3,7 @@ using System.Reflection.Emit;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Portal.Core.Applications;
+using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Core.Applications;
 

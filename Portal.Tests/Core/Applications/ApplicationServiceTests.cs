@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Applications;
 using Portal.Core.Audit;
 using Portal.Core.Data;
+using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Core.Applications;
 

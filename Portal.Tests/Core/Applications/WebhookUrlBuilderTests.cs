@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Portal.Core.Applications;
+using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Core.Applications;
 

@@ -6,13 +6,13 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Portal.Core;
 using Portal.Core.Data;
-using Portal.Tests.Infrastructure;
 
-namespace Portal.Tests.Core.Applications;
+namespace Portal.Tests.Infrastructure;
 
 /// <summary>
-/// Portal.Core's real services on a temporary SQLite file and key ring, with a fake clock. Unlike
-/// <see cref="CoreTestBase"/> it can be started with per-test settings, and several at once.
+/// Portal.Core's real services on a temporary, migrated SQLite file and key ring, with a fake clock.
+/// Tests that need one per class derive from <see cref="CoreTestBase"/>; tests that need several, or
+/// per-test settings, start their own.
 /// </summary>
 public sealed class CoreHost : IAsyncDisposable
 {
@@ -32,7 +32,8 @@ public sealed class CoreHost : IAsyncDisposable
 
     public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
 
-    public static async Task<CoreHost> StartAsync(IDictionary<string, string?>? settings = null)
+    public static async Task<CoreHost> StartAsync(IDictionary<string, string?>? settings = null,
+        Action<Dictionary<string, string?>, IServiceCollection>? configure = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "portal-core-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -45,12 +46,13 @@ public sealed class CoreHost : IAsyncDisposable
 
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
         var services = new ServiceCollection();
+        configure?.Invoke(config, services);
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(config).Build());
         services.AddSingleton<IHostEnvironment>(new TestHostEnvironment(folder));
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton<TimeProvider>(time);
         services.AddPortalCore();
-        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await provider.GetRequiredService<DatabaseInitializer>().InitializeAsync();
         return new CoreHost(provider, folder, time);
     }
