@@ -14,15 +14,7 @@ public sealed class AgentBodyParser(IngestionOptions options)
 
     public ParsedBody Parse(ReadOnlyMemory<byte> body, DateTimeOffset receivedAt)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
-        }
-        catch (JsonException ex)
-        {
-            return ParsedBody.Failed(BodyErrors.NotJson(ex, options.MaxJsonDepth), body);
-        }
+        if (!JsonBody.TryOpen(body, options.MaxJsonDepth, out var document, out var failed)) return failed;
 
         using (document)
         {

@@ -16,15 +16,7 @@ public sealed class SegmentBodyParser(IngestionOptions options)
 
     public ParsedBody Parse(ReadOnlyMemory<byte> body, DateTimeOffset receivedAt)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
-        }
-        catch (JsonException ex)
-        {
-            return ParsedBody.Failed(BodyErrors.NotJson(ex, options.MaxJsonDepth), body);
-        }
+        if (!JsonBody.TryOpen(body, options.MaxJsonDepth, out var document, out var failed)) return failed;
 
         using (document)
         {
@@ -247,12 +239,4 @@ public sealed class SegmentBodyParser(IngestionOptions options)
     }
 
     private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
-}
-
-internal static class BodyErrors
-{
-    public static string NotJson(JsonException ex, int maxDepth) =>
-        ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase)
-            ? $"The body nests JSON deeper than {maxDepth} levels."
-            : $"The body is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}).";
 }
