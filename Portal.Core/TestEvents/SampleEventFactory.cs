@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -98,7 +99,10 @@ public sealed class SampleEventFactory(TimeProvider time)
         return message;
     }
 
-    public string CreateJson(string type) => Create(type).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    // Relaxed escaping keeps "+00:00" readable in the editor; the text is never embedded in HTML or script.
+    private static readonly JsonSerializerOptions Readable = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public string CreateJson(string type) => Create(type).ToJsonString(Readable);
 
     /// <summary>A copy with a fresh messageId: a batch of "N copies" must not be deduplicated into one.</summary>
     public static JsonObject WithFreshMessageId(JsonObject message)

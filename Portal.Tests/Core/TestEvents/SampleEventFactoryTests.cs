@@ -128,3 +128,15 @@ public sealed class SampleEventsAgainstIngestionTests
         Assert.Equal(request.MessageIds, parsed.Messages.Select(m => m.MessageId).ToList());
     }
 }
+
+public sealed class SampleEventJsonTests
+{
+    [Fact]
+    public void SampleJsonKeepsTimestampsReadable()
+    {
+        var json = new SampleEventFactory(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch)).CreateJson("track");
+
+        Assert.Contains("+00:00", json);
+        Assert.DoesNotContain("\\u002B", json);
+    }
+}
