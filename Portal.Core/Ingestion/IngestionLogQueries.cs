@@ -61,14 +61,6 @@ public sealed class IngestionLogQueries(IDbContextFactory<PortalDbContext> conte
         return new IngestionLogPage(rows, total);
     }
 
-    /// <summary>The applications whose log can be shown (archived ones included: their history stays readable).</summary>
-    public async Task<IReadOnlyList<(Guid Id, string Name)>> ApplicationsAsync(CancellationToken cancellationToken = default)
-    {
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var apps = await db.Applications.AsNoTracking().OrderBy(a => a.Name).Select(a => new { a.Id, a.Name }).ToListAsync(cancellationToken);
-        return apps.Select(a => (a.Id, a.Name)).ToList();
-    }
-
     public async Task<IngestionLogDetail?> GetDetailAsync(Guid applicationId, long id, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);

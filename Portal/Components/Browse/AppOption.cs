@@ -1,3 +1,0 @@
-namespace Portal.Components.Browse;
-
-public sealed record AppOption(Guid Id, string Name);
