@@ -45,4 +45,12 @@ public sealed record TestEventOutcome(
     public bool Succeeded => Error is null && Results.Count > 0 && Results.All(r => r.Succeeded);
     public TimeSpan TotalLatency => Results.Aggregate(TimeSpan.Zero, (sum, r) => sum + r.Latency);
     public int Count(string outcome) => Effects.Count(e => e.Outcome == outcome);
+
+    /// <summary>The ingestion log's outcome names, in the order they are reported.</summary>
+    public static readonly IReadOnlyList<string> OutcomeNames =
+        [.. Enum.GetValues<Ingestion.MessageOutcomeKind>().Select(Ingestion.MessageOutcome.OutcomeName)];
+
+    /// <summary>"3 accepted, 1 skipped": the non-zero outcome counts.</summary>
+    public string EffectSummary() =>
+        string.Join(", ", OutcomeNames.Select(o => (Name: o, Count: Count(o))).Where(x => x.Count > 0).Select(x => $"{x.Count} {x.Name}"));
 }

@@ -24,8 +24,12 @@ public sealed class SendTestEventBrowserTests(BrowserFixture browser) : IDisposa
         {
             await page.SignInAsync(PortalAppFactory.AdminEmail);
             await page.ClickAsync("[data-testid=nav-send-test-event]");
+            var editor = page.Locator("textarea[data-testid=test-json]");
+            var initial = await editor.InputValueAsync();
             await page.ClickAsync("[data-testid=load-sample]");
-            var json = await page.Locator("textarea[data-testid=test-json]").InputValueAsync();
+            // The new sample arrives over the circuit: wait for it before reading what will be sent.
+            await Assertions.Expect(editor).Not.ToHaveValueAsync(initial);
+            var json = await editor.InputValueAsync();
             var eventName = (string)JsonNode.Parse(json)!["event"]!;
 
             await page.ClickAsync("[data-testid=send]");

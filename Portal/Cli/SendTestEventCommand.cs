@@ -86,8 +86,7 @@ internal static class SendTestEventCommand
         }
         if (outcome.Effects.Count > 0)
         {
-            var counts = new[] { "accepted", "duplicate", "skipped", "invalid" }.Select(o => (o, n: outcome.Count(o))).Where(x => x.n > 0);
-            await output.WriteLineAsync("Effect: " + string.Join(", ", counts.Select(x => $"{x.n} {x.o}")));
+            await output.WriteLineAsync("Effect: " + outcome.EffectSummary());
             foreach (var reason in outcome.Effects.Where(e => e.Reason is not null).Select(e => $"{e.Outcome}: {e.Reason}").Distinct())
                 await output.WriteLineAsync("  " + reason);
         }
