@@ -7,22 +7,18 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Core.Applications;
 
-public sealed class ApiKeyServiceTests : IAsyncLifetime
+public sealed class ApiKeyServiceTests : CoreTestBase
 {
-    private CoreHost host = default!;
-    private ApiKeyService keys = default!;
-    private ApiKeyResolver resolver = default!;
     private Guid appId;
 
-    public async Task InitializeAsync()
-    {
-        host = await CoreHost.StartAsync();
-        keys = host.Get<ApiKeyService>();
-        resolver = host.Get<ApiKeyResolver>();
-        appId = (await host.Get<ApplicationService>().CreateAsync("admin@example.com", "Shop")).Value!.Id;
-    }
+    private ApiKeyService keys => Get<ApiKeyService>();
+    private ApiKeyResolver resolver => Get<ApiKeyResolver>();
 
-    public async Task DisposeAsync() => await host.DisposeAsync();
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        appId = (await Get<ApplicationService>().CreateAsync("admin@example.com", "Shop")).Value!.Id;
+    }
 
     [Fact]
     public async Task AGeneratedKeyResolvesToItsApplicationThroughItsHash()
@@ -43,12 +39,12 @@ public sealed class ApiKeyServiceTests : IAsyncLifetime
     {
         var issued = (await keys.GenerateAsync("admin@example.com", appId)).Value!;
 
-        await using var db = await host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        await using var db = await Host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
         var row = await db.ApiKeys.SingleAsync(k => k.Id == issued.KeyId);
         Assert.Equal(ApiKeyFormat.Hash(issued.Key), row.Hash);
         Assert.Equal(issued.Key[^4..], row.Hint);
         Assert.DoesNotContain(issued.Key, row.ProtectedValue);
-        Assert.Equal(issued.Key, host.Get<ApiKeyProtector>().UnprotectKey(row.ProtectedValue));
+        Assert.Equal(issued.Key, Host.Get<ApiKeyProtector>().UnprotectKey(row.ProtectedValue));
     }
 
     [Theory]
@@ -82,7 +78,7 @@ public sealed class ApiKeyServiceTests : IAsyncLifetime
     [Fact]
     public async Task ImportRefusesAKeyPortalAlreadyHoldsEvenInAnotherApplication()
     {
-        var other = (await host.Get<ApplicationService>().CreateAsync("admin@example.com", "Other")).Value!.Id;
+        var other = (await Host.Get<ApplicationService>().CreateAsync("admin@example.com", "Other")).Value!.Id;
         var generated = (await keys.GenerateAsync("admin@example.com", other)).Value!;
         Assert.True((await keys.ImportAsync("admin@example.com", appId, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")).Succeeded);
 
@@ -100,7 +96,7 @@ public sealed class ApiKeyServiceTests : IAsyncLifetime
     public async Task ARotatedKeyKeepsWorkingThroughTheGracePeriodAndThenExpires()
     {
         var old = (await keys.GenerateAsync("admin@example.com", appId, "prod")).Value!;
-        var rotatedAt = host.Time.GetUtcNow();
+        var rotatedAt = Host.Time.GetUtcNow();
 
         var replacement = (await keys.RotateAsync("admin@example.com", old.KeyId)).Value!;
 
@@ -113,10 +109,10 @@ public sealed class ApiKeyServiceTests : IAsyncLifetime
         Assert.Equal(ApiKeyStatus.Expiring, oldSummary.Status);
         Assert.Equal("prod", (await keys.GetAsync(replacement.KeyId))!.Label);
 
-        host.Time.Advance(TimeSpan.FromDays(7) - TimeSpan.FromSeconds(1));
+        Host.Time.Advance(TimeSpan.FromDays(7) - TimeSpan.FromSeconds(1));
         Assert.NotNull(await resolver.ResolveAsync(old.Key));
 
-        host.Time.Advance(TimeSpan.FromSeconds(1));
+        Host.Time.Advance(TimeSpan.FromSeconds(1));
         Assert.Null(await resolver.ResolveAsync(old.Key));
         Assert.NotNull(await resolver.ResolveAsync(replacement.Key));
         Assert.Equal(ApiKeyStatus.Expired, (await keys.GetAsync(old.KeyId))!.Status);
@@ -159,7 +155,7 @@ public sealed class ApiKeyServiceTests : IAsyncLifetime
         Assert.True(result.Succeeded);
         Assert.Null(await resolver.ResolveAsync(old.Key));
         var summary = (await keys.GetAsync(old.KeyId))!;
-        Assert.Equal(host.Time.GetUtcNow(), summary.RevokedAt);
+        Assert.Equal(Host.Time.GetUtcNow(), summary.RevokedAt);
         Assert.Equal(ApiKeyStatus.Revoked, summary.Status);
         Assert.False((await keys.RevokeAsync("admin@example.com", old.KeyId)).Succeeded);
     }
@@ -167,7 +163,7 @@ public sealed class ApiKeyServiceTests : IAsyncLifetime
     [Fact]
     public async Task ArchivingAnApplicationStopsItsKeysAndRestoringBringsThemBack()
     {
-        var apps = host.Get<ApplicationService>();
+        var apps = Host.Get<ApplicationService>();
         var issued = (await keys.GenerateAsync("admin@example.com", appId)).Value!;
         Assert.NotNull(await resolver.ResolveAsync(issued.Key));
 
@@ -238,7 +234,7 @@ public sealed class ApiKeyServiceTests : IAsyncLifetime
     public async Task TheKeyListIsMaskedAndShowsEachKeysStatus()
     {
         var a = (await keys.GenerateAsync("admin@example.com", appId, "a")).Value!;
-        host.Time.Advance(TimeSpan.FromMinutes(1));
+        Host.Time.Advance(TimeSpan.FromMinutes(1));
         var b = (await keys.GenerateAsync("admin@example.com", appId, "b")).Value!;
         await keys.RevokeAsync("admin@example.com", a.KeyId);
 
@@ -273,7 +269,7 @@ public sealed class ApiKeyServiceTests : IAsyncLifetime
     private byte[] DatabaseBytes()
     {
         using var all = new MemoryStream();
-        foreach (var path in new[] { host.DatabasePath, host.DatabasePath + "-wal" }.Where(File.Exists))
+        foreach (var path in new[] { Host.DatabasePath, Host.DatabasePath + "-wal" }.Where(File.Exists))
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             file.CopyTo(all);
@@ -285,7 +281,7 @@ public sealed class ApiKeyServiceTests : IAsyncLifetime
 
     private async Task<List<AuditEntry>> AuditAsync()
     {
-        await using var db = await host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        await using var db = await Host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
         return await db.AuditEntries.AsNoTracking().ToListAsync();
     }
 }

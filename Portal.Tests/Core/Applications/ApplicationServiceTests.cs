@@ -6,23 +6,14 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Core.Applications;
 
-public sealed class ApplicationServiceTests : IAsyncLifetime
+public sealed class ApplicationServiceTests : CoreTestBase
 {
-    private CoreHost host = default!;
-    private ApplicationService apps = default!;
-
-    public async Task InitializeAsync()
-    {
-        host = await CoreHost.StartAsync();
-        apps = host.Get<ApplicationService>();
-    }
-
-    public async Task DisposeAsync() => await host.DisposeAsync();
+    private ApplicationService apps => Get<ApplicationService>();
 
     [Fact]
     public async Task TheListCountsOnlyKeysThatStillWorkAndHidesArchivedAppsUnlessAsked()
     {
-        var keys = host.Get<ApiKeyService>();
+        var keys = Host.Get<ApiKeyService>();
         var shop = (await apps.CreateAsync("a", "Shop")).Value!.Id;
         var blog = (await apps.CreateAsync("a", "blog", AppPlatform.Mobile, "EU")).Value!.Id;
         await keys.GenerateAsync("a", shop);
@@ -81,15 +72,15 @@ public sealed class ApplicationServiceTests : IAsyncLifetime
     public async Task TheSigningSecretIsStoredEncryptedAndReachesTheResolver()
     {
         var id = (await apps.CreateAsync("a", "Shop")).Value!.Id;
-        var key = (await host.Get<ApiKeyService>().GenerateAsync("a", id)).Value!;
-        var resolver = host.Get<ApiKeyResolver>();
+        var key = (await Host.Get<ApiKeyService>().GenerateAsync("a", id)).Value!;
+        var resolver = Host.Get<ApiKeyResolver>();
         Assert.Null((await resolver.ResolveAsync(key.Key))!.SigningSecret);
 
         await apps.SetSigningSecretAsync("a", id, "s3cret-value-for-hmac");
 
         Assert.Equal("s3cret-value-for-hmac", (await resolver.ResolveAsync(key.Key))!.SigningSecret);
         Assert.True((await apps.GetAsync(id))!.HasSigningSecret);
-        await using (var db = await host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        await using (var db = await Host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
         {
             var stored = await db.Applications.AsNoTracking().Where(a => a.Id == id).Select(a => a.ProtectedSigningSecret).SingleAsync();
             Assert.DoesNotContain("s3cret", stored);
@@ -102,7 +93,7 @@ public sealed class ApplicationServiceTests : IAsyncLifetime
 
     private async Task<List<AuditEntry>> AuditAsync()
     {
-        await using var db = await host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        await using var db = await Host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
         return await db.AuditEntries.AsNoTracking().ToListAsync();
     }
 }
