@@ -18,8 +18,6 @@ public static class DataServiceCollectionExtensions
         services.AddOptions<DatabaseOptions>()
             .BindConfiguration(DatabaseOptions.SectionName)
             .ValidateDataAnnotations()
-            .Validate(o => o.Provider != DatabaseProvider.Postgres || !string.IsNullOrWhiteSpace(o.ConnectionString),
-                "Database:ConnectionString is required when Database:Provider is Postgres.")
             .ValidateOnStart();
 
         services.AddDbContextFactory<SqlitePortalDbContext>((sp, options) =>

@@ -6,7 +6,7 @@ public sealed class DatabaseOptions
 {
     public const string SectionName = "Database";
 
-    /// <summary>Sqlite (default, embedded) or Postgres (several Portal instances sharing one database).</summary>
+    /// <summary>The database engine. Sqlite (embedded) is the one this build has; each provider brings its own context and migrations.</summary>
     [Required]
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
 
@@ -14,7 +14,7 @@ public sealed class DatabaseOptions
     [Required]
     public string SqlitePath { get; set; } = "data/portal.db";
 
-    /// <summary>A full connection string; overrides <see cref="SqlitePath"/> for SQLite, required for Postgres.</summary>
+    /// <summary>A full connection string; overrides <see cref="SqlitePath"/>.</summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>SQLite durability: FULL (default) fsyncs every commit; NORMAL may lose the last commits on power loss.</summary>
@@ -28,5 +28,4 @@ public sealed class DatabaseOptions
 public enum DatabaseProvider
 {
     Sqlite = 0,
-    Postgres = 1,
 }

@@ -7,7 +7,7 @@ public sealed class KeyRingOptions
 {
     public const string SectionName = "KeyRing";
 
-    /// <summary>FileSystem (default) or Database; use Database when several Portal instances share a database.</summary>
+    /// <summary>FileSystem (default, a folder) or Database (Portal's own database, so one backup holds data and keys together).</summary>
     public KeyRingStore Store { get; set; } = KeyRingStore.FileSystem;
 
     /// <summary>Key ring folder for the FileSystem store, relative to the content root. Keep it out of git and backed up.</summary>
