@@ -9,5 +9,5 @@ public static class Links
     public static string Account(Guid app, string accountId) => $"account?app={app}&id={Uri.EscapeDataString(accountId)}";
     public static string Events(Guid app) => $"events?app={app}";
     public static string Event(Guid app, string name) => $"event?app={app}&name={Uri.EscapeDataString(name)}";
-    public static string DataMappings(Guid app) => $"applications/{app}/data-mappings";
+    public static string DataMappings(Guid app) => $"data-mappings?app={app}";
 }
