@@ -38,6 +38,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddLogging();
         Services.AddPortalCore();
         Services.AddScoped<UserContext>();
+        Services.AddScoped<Portal.Components.Browse.SelectedApplication>();
         AddServices(Services);
         Services.AddMudServices(o =>
         {

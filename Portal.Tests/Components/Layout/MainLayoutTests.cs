@@ -57,10 +57,20 @@ public sealed class MainLayoutTests : PortalComponentTest
     }
 
     [Fact]
-    public void TheCircuitMarkerRendersOnlyWhenInteractive()
+    public void TheCircuitMarkerRendersWhenInteractive()
     {
         SignInAs("admin@portal.test", PortalRoles.Admin);
 
         Assert.Single(RenderLayout().FindAll("[data-testid=circuit-ready]"));
+    }
+
+    [Fact]
+    public void PrerenderedOutputHasNoCircuitMarker()
+    {
+        // Otherwise browser tests would click before the circuit is live.
+        SignInAs("admin@portal.test", PortalRoles.Admin);
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+
+        Assert.Empty(RenderLayout().FindAll("[data-testid=circuit-ready]"));
     }
 }
