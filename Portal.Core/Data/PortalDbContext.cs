@@ -27,6 +27,8 @@ public abstract class PortalDbContext(DbContextOptions options)
     public DbSet<VisitorAccount> VisitorAccounts => Set<VisitorAccount>();
     public DbSet<Account> Accounts => Set<Account>();
     public DbSet<SegmentEvent> Events => Set<SegmentEvent>();
+    public DbSet<VisitorTrackEvent> VisitorTrackEvents => Set<VisitorTrackEvent>();
+    public DbSet<IndexWatermark> IndexWatermarks => Set<IndexWatermark>();
     public DbSet<MetadataField> MetadataFields => Set<MetadataField>();
     public DbSet<MetadataFieldOverflow> MetadataFieldOverflows => Set<MetadataFieldOverflow>();
     public DbSet<IngestionLogEntry> IngestionLog => Set<IngestionLogEntry>();

@@ -4,8 +4,9 @@ using Portal.Core.Data;
 namespace Portal.Core.Events;
 
 /// <summary>
-/// Index-backed reads of the Events table. Every query here is a seek on (ApplicationId, Type, Name, Id),
-/// (ApplicationId, VisitorId, Id) or a rowid range: nothing reads the whole table to draw a page.
+/// Index-backed reads of the Events table. Every query here is a seek on (ApplicationId, Type, Name, Id)
+/// or a rowid range: nothing reads the whole table to draw a page. A visitor's events go through
+/// <see cref="Visitors.VisitorTrackIndex"/>.
 /// </summary>
 internal static class EventIndexQueries
 {

@@ -25,6 +25,7 @@ public sealed partial class IngestionWriter(
     private readonly IngestionOptions _options = options.Value;
     private readonly Dictionary<Guid, DateTimeOffset> _keyTouched = [];
     private readonly RawBodySampler _sampler = new(options.Value.RawBodySamplePerApp);
+    private readonly WalCheckpointer _checkpointer = new(contextFactory, logger);
     private SqliteIngestionStore? _store;
     private DateTimeOffset _lastPrune;
     private int _prunePending;
@@ -43,7 +44,7 @@ public sealed partial class IngestionWriter(
         _lastPrune = time.GetUtcNow();
         using var pruneTimer = StartPruneTimer(stoppingToken);
         using var stopCheckpoints = new CancellationTokenSource();
-        var checkpoints = Task.Run(() => new WalCheckpointer(contextFactory, logger).RunAsync(stopCheckpoints.Token), CancellationToken.None);
+        var checkpoints = Task.Run(() => _checkpointer.RunAsync(stopCheckpoints.Token), CancellationToken.None);
         var reader = queue.Reader;
         var batch = new List<IngestionWorkItem>();
         try
@@ -112,7 +113,14 @@ public sealed partial class IngestionWriter(
             }
         }
 
-        if (batch.Count != requests.Count || now - _lastPrune >= TimeSpan.FromSeconds(_options.LogPruneIntervalSeconds))
+        var housekeeping = batch.Count != requests.Count || now - _lastPrune >= TimeSpan.FromSeconds(_options.LogPruneIntervalSeconds);
+        // After the waiters are answered, so neither is on a request's path. Housekeeping finishes the index when traffic stops.
+        if (_store is { } store)
+        {
+            if (store.VisitorIndexDue || (housekeeping && store.VisitorIndexBehind)) CatchUpVisitorIndex(store);
+            if (_checkpointer.TakeRestartRequest()) Checkpoint(store);
+        }
+        if (housekeeping)
         {
             Volatile.Write(ref _prunePending, 0);
             await PruneAsync(now);
@@ -179,6 +187,31 @@ public sealed partial class IngestionWriter(
         }
     }
 
+    private void CatchUpVisitorIndex(SqliteIngestionStore store)
+    {
+        try
+        {
+            store.CatchUpVisitorIndex();
+        }
+        catch (Exception ex)
+        {
+            // Nothing is lost: readers scan past the watermark, and the next catch-up starts from it.
+            LogVisitorIndexFailed(logger, ex);
+        }
+    }
+
+    private void Checkpoint(SqliteIngestionStore store)
+    {
+        try
+        {
+            store.Checkpoint();
+        }
+        catch (Exception ex)
+        {
+            LogCheckpointFailed(logger, ex);
+        }
+    }
+
     /// <summary>Keeps pruning going when no traffic wakes the writer: a housekeeping item through the same queue.</summary>
     private ITimer StartPruneTimer(CancellationToken stoppingToken)
     {
@@ -193,6 +226,12 @@ public sealed partial class IngestionWriter(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Ingestion batch of {Count} request(s) failed to commit")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Visitor index catch-up failed")]
+    private static partial void LogVisitorIndexFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "WAL checkpoint on the writer's connection failed")]
+    private static partial void LogCheckpointFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion log pruning failed")]
     private static partial void LogPruneFailed(ILogger logger, Exception exception);

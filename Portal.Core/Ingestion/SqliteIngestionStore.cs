@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Data;
 using Portal.Core.Metadata;
+using Portal.Core.Visitors;
 
 namespace Portal.Core.Ingestion;
 
@@ -15,6 +16,12 @@ namespace Portal.Core.Ingestion;
 /// </summary>
 internal sealed class SqliteIngestionStore : IAsyncDisposable
 {
+    // The deferred visitor index catches up four times a second under load: rarely enough that each
+    // visitor's index page is written once for many events, often enough that the pause (a few
+    // milliseconds of the writer's time) stays far inside the latency budget and readers' unindexed tail stays small.
+    private static readonly TimeSpan VisitorIndexInterval = TimeSpan.FromMilliseconds(250);
+    private const int VisitorIndexMaxBehind = 50_000;
+
     private readonly PortalDbContext _db;
     private readonly SqliteConnection _connection;
     private readonly IngestionOptions _options;
@@ -34,7 +41,11 @@ internal sealed class SqliteIngestionStore : IAsyncDisposable
     private readonly SqliteCommand _upsertOverflow;
     private readonly SqliteCommand _insertLog;
     private readonly SqliteCommand _touchKey;
+    private readonly SqliteCommand _catchUpVisitorIndex;
+    private readonly SqliteCommand _checkpoint;
     private readonly SqliteCommand[] _all;
+    private int _eventsNotIndexed;
+    private long _lastVisitorIndexCatchUp;
 
     private SqliteIngestionStore(PortalDbContext db, SqliteConnection connection, IngestionOptions options)
     {
@@ -95,8 +106,10 @@ internal sealed class SqliteIngestionStore : IAsyncDisposable
             """, "$received", "$app", "$hint", "$source", "$status", "$identify", "$group", "$track", "$other", "$accepted", "$duplicates",
             "$skipped", "$invalid", "$error", "$outcomes", "$body", "$duration");
         _touchKey = Command("UPDATE ApiKeys SET LastUsedAt = $at WHERE Id = $id", "$at", "$id");
+        _catchUpVisitorIndex = VisitorTrackIndex.CatchUpCommand(connection);
+        _checkpoint = Command("PRAGMA wal_checkpoint(PASSIVE)");
         _all = [_insertEvent, _touchVisitor, _selectVisitor, _upsertVisitor, _touchAccount, _selectAccount, _upsertAccount, _insertLink,
-            _upsertField, _upsertOverflow, _insertLog, _touchKey];
+            _upsertField, _upsertOverflow, _insertLog, _touchKey, _catchUpVisitorIndex, _checkpoint];
     }
 
     public static async Task<SqliteIngestionStore> OpenAsync(IDbContextFactory<PortalDbContext> contextFactory, IngestionOptions options, CancellationToken cancellationToken)
@@ -112,7 +125,10 @@ internal sealed class SqliteIngestionStore : IAsyncDisposable
             await db.DisposeAsync();
             throw new NotSupportedException("The ingestion writer needs the SQLite provider.");
         }
-        return new SqliteIngestionStore(db, connection, options);
+        var store = new SqliteIngestionStore(db, connection, options);
+        // Whatever a crash left unindexed is indexed before the first batch.
+        store.CatchUpVisitorIndex();
+        return store;
     }
 
     public FieldCatalogueCache Catalogue => _catalogue;
@@ -189,7 +205,37 @@ internal sealed class SqliteIngestionStore : IAsyncDisposable
         }
 
         transaction.Commit();
+        _eventsNotIndexed += summary.EventCount;
         return summary;
+    }
+
+    /// <summary>True when the deferred visitor index is <see cref="VisitorIndexInterval"/> or <see cref="VisitorIndexMaxBehind"/> events behind.</summary>
+    public bool VisitorIndexDue => _eventsNotIndexed >= VisitorIndexMaxBehind
+        || (_eventsNotIndexed > 0 && Stopwatch.GetElapsedTime(_lastVisitorIndexCatchUp) >= VisitorIndexInterval);
+
+    public bool VisitorIndexBehind => _eventsNotIndexed > 0;
+
+    /// <summary>
+    /// A checkpoint between two transactions of the only writer catches up completely (unless a reader
+    /// holds an old snapshot), so the next transaction starts the WAL over (see <see cref="WalCheckpointer"/>).
+    /// </summary>
+    public void Checkpoint()
+    {
+        _checkpoint.Transaction = null;
+        _checkpoint.ExecuteNonQuery();
+    }
+
+    /// <summary>Indexes every track event past the watermark, in its own transaction.</summary>
+    public void CatchUpVisitorIndex()
+    {
+        using (var transaction = _connection.BeginTransaction())
+        {
+            _catchUpVisitorIndex.Transaction = transaction;
+            _catchUpVisitorIndex.ExecuteNonQuery();
+            transaction.Commit();
+        }
+        _eventsNotIndexed = 0;
+        _lastVisitorIndexCatchUp = Stopwatch.GetTimestamp();
     }
 
     private void WriteEntities(BatchAggregate aggregate, DateTimeOffset now)

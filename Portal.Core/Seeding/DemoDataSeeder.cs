@@ -7,6 +7,7 @@ using Portal.Core.Applications;
 using Portal.Core.Common;
 using Portal.Core.Data.Sqlite;
 using Portal.Core.Metadata;
+using Portal.Core.Visitors;
 
 namespace Portal.Core.Seeding;
 
@@ -46,6 +47,11 @@ public static class DemoDataSeeder
         await TimedAsync(log, "accounts", () => SeedAccountsAsync(connection, app_, size, now, random));
         await TimedAsync(log, "visitors", () => SeedVisitorsAsync(connection, app_, size, now, random));
         await TimedAsync(log, "events", () => SeedEventsAsync(connection, app_, size, now, random, names));
+        await TimedAsync(log, "visitor index", async () =>
+        {
+            await using var catchUp = VisitorTrackIndex.CatchUpCommand(connection);
+            await catchUp.ExecuteNonQueryAsync(cancellationToken);
+        });
         await TimedAsync(log, "fields", () => SeedFieldsAsync(connection, app_, size, now, random, names));
         await ExecAsync(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
         return appId;

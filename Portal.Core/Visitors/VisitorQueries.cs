@@ -62,10 +62,7 @@ public sealed class VisitorQueries(IDbContextFactory<PortalDbContext> contextFac
                            orderby va.AccountId
                            select new VisitorAccountLink(va.AccountId, a != null, a != null && a.HasMetadata, va.LinkedAt))
             .Take(200).ToListAsync(cancellationToken);
-        var recent = await db.Events.AsNoTracking()
-            .Where(e => e.ApplicationId == applicationId && e.VisitorId == visitorId && e.Type == EventIndexQueries.Track)
-            .OrderByDescending(e => e.Id).Take(Math.Clamp(recentEvents, 1, 200))
-            .ToListAsync(cancellationToken);
+        var recent = await VisitorTrackIndex.RecentAsync(db, applicationId, visitorId, Math.Clamp(recentEvents, 1, 200), cancellationToken);
 
         return new VisitorDetails(visitor.VisitorId, visitor.FirstSeen, visitor.LastSeen, MetadataDocument.Parse(visitor.MetadataJson, types),
             links, recent.Select(EventIndexQueries.ToRow).ToList());

@@ -11,7 +11,6 @@ internal sealed class SegmentEventConfiguration : IEntityTypeConfiguration<Segme
         b.ToTable("Events");
         // The idempotency key: a resent message is stored once.
         b.HasIndex(e => new { e.ApplicationId, e.MessageId }).IsUnique();
-        b.HasIndex(e => new { e.ApplicationId, e.VisitorId, e.Id });
         b.HasIndex(e => new { e.ApplicationId, e.Type, e.Name, e.Id });
         b.Property(e => e.Type).HasMaxLength(16);
         b.Property(e => e.GroupType).HasMaxLength(16);

@@ -369,6 +369,20 @@ namespace Portal.Core.Data.Sqlite.Migrations
                     b.ToTable("AuditEntries");
                 });
 
+            modelBuilder.Entity("Portal.Core.Events.IndexWatermark", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EventId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("IndexWatermarks");
+                });
+
             modelBuilder.Entity("Portal.Core.Events.SegmentEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -414,8 +428,6 @@ namespace Portal.Core.Data.Sqlite.Migrations
 
                     b.HasIndex("ApplicationId", "MessageId")
                         .IsUnique();
-
-                    b.HasIndex("ApplicationId", "VisitorId", "Id");
 
                     b.HasIndex("ApplicationId", "Type", "Name", "Id");
 
@@ -701,6 +713,22 @@ namespace Portal.Core.Data.Sqlite.Migrations
                     b.HasIndex("ApplicationId", "AccountId");
 
                     b.ToTable("VisitorAccounts");
+                });
+
+            modelBuilder.Entity("Portal.Core.Visitors.VisitorTrackEvent", b =>
+                {
+                    b.Property<Guid>("ApplicationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("VisitorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EventId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ApplicationId", "VisitorId", "EventId");
+
+                    b.ToTable("VisitorTrackEvents");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
