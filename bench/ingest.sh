@@ -4,7 +4,8 @@
 #   (b) single ~600-byte track messages, unique messageIds, 32 connections
 #   (c) 100-message batches (bare arrays, as Webhooks (Actions) batches)
 # Prints req/s, events/s, p50/p99 and the ratios (b)/(a), (c)/(a) in events/s, then checks that the
-# stored event count matches the 200 responses. Env: DURATION (default 15s), CONNECTIONS (32), THREADS (2), PORT (5199).
+# stored event count matches the 200 responses. Env: DURATION (default 15s), CONNECTIONS (32), THREADS (2), PORT (5199),
+# RANDOM_IDS=1 for random messageIds as Segment sends them (the default is a counter per wrk thread).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"

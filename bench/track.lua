@@ -1,6 +1,8 @@
 -- wrk script: POSTs Segment track messages (~600 bytes each) with unique messageIds.
 -- BATCH=1 sends one message per request; BATCH=N a bare JSON array of N (Webhooks (Actions) batching).
 -- PREFIX keeps messageIds of different runs apart. Counts 200 responses per thread for the stored-count check.
+-- RANDOM_IDS=1 makes messageIds random after the prefix, as Segment's are, instead of a counter: every insert
+-- then lands on a random page of the idempotency index.
 
 local threads = {}
 local next_id = 1
@@ -19,7 +21,7 @@ local template = '{"type":"track","event":"Order Completed","userId":"user-%d","
   '"page":{"path":"/checkout","url":"https://shop.example.com/checkout"}},"sentAt":"2026-11-28T10:00:00.000Z"}'
 
 local counter = 0
-local batch, prefix, path
+local batch, prefix, path, random_ids
 ok = 0
 sent = 0
 
@@ -27,12 +29,19 @@ function init(args)
   batch = tonumber(os.getenv("BATCH") or "1")
   prefix = (os.getenv("PREFIX") or "m") .. "-" .. tid .. "-"
   path = os.getenv("INGEST_PATH")
+  random_ids = os.getenv("RANDOM_IDS") == "1"
+  math.randomseed(os.time() * 100 + tid)
+end
+
+local function message_id(n)
+  if not random_ids then return prefix .. n end
+  return prefix .. string.format("%08x%08x%08x", math.random(0, 0x7fffffff), math.random(0, 0x7fffffff), n)
 end
 
 local function message()
   counter = counter + 1
   local n = counter
-  return string.format(template, n % 1000, prefix .. n, math.floor(n / 60) % 60, n % 60, n % 97, n, n % 7 + 1)
+  return string.format(template, n % 1000, message_id(n), math.floor(n / 60) % 60, n % 60, n % 97, n, n % 7 + 1)
 end
 
 local headers = { ["Content-Type"] = "application/json" }
