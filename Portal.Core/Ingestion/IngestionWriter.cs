@@ -9,8 +9,9 @@ namespace Portal.Core.Ingestion;
 /// <summary>
 /// The single writer: drains the queue in batches of up to <see cref="IngestionOptions.BatchSize"/>
 /// messages (waiting at most <see cref="IngestionOptions.MaxWaitMilliseconds"/> for more), commits each
-/// batch in one transaction, and only then completes the waiting requests. On shutdown it stops taking
-/// work and drains what was accepted.
+/// batch in one transaction, and only then completes the waiting requests. Between batches it brings the
+/// deferred visitor index up to date and, when <see cref="WalCheckpointer"/> asks, finishes a checkpoint so
+/// the WAL starts over. On shutdown it stops taking work and drains what was accepted.
 /// </summary>
 public sealed partial class IngestionWriter(
     IngestionQueue queue,

@@ -6,7 +6,7 @@ using Portal.Core.Events;
 namespace Portal.Core.Visitors;
 
 /// <summary>
-/// The deferred visitor → track events index: <see cref="CatchUp"/> indexes every track event past the
+/// The deferred visitor → track events index: <see cref="CatchUpCommand"/> indexes every track event past the
 /// watermark in one sorted insert (so a visitor's index page is written once per catch-up, not once per
 /// commit), and <see cref="RecentAsync"/> reads the index plus the not-yet-indexed tail, so a visitor's
 /// newest events show whether or not the catch-up has run.
@@ -15,7 +15,7 @@ internal static class VisitorTrackIndex
 {
     public const string WatermarkName = "VisitorTrackEvents";
 
-    // Ids only grow and only the ingestion writer inserts events, so "Id > watermark" is exactly what is missing.
+    // Ids only grow and events are inserted by one writer at a time, so "Id > watermark" is exactly what is missing.
     // Sorting first turns the inserts into one pass along the index.
     private const string CatchUpSql = $"""
         INSERT OR IGNORE INTO VisitorTrackEvents (ApplicationId, VisitorId, EventId)
