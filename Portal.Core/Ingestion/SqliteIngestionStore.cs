@@ -44,7 +44,9 @@ internal sealed class SqliteIngestionStore : IAsyncDisposable
     private readonly SqliteCommand _catchUpVisitorIndex;
     private readonly SqliteCommand _checkpoint;
     private readonly SqliteCommand[] _all;
-    private int _eventsNotIndexed;
+    // An earlier run may have stopped with events past the watermark: counted as behind, and as never caught
+    // up, the first batch or housekeeping indexes them, after its requests are answered rather than before.
+    private int _eventsNotIndexed = 1;
     private long _lastVisitorIndexCatchUp;
 
     private SqliteIngestionStore(PortalDbContext db, SqliteConnection connection, IngestionOptions options)
@@ -125,18 +127,7 @@ internal sealed class SqliteIngestionStore : IAsyncDisposable
             await db.DisposeAsync();
             throw new NotSupportedException("The ingestion writer needs the SQLite provider.");
         }
-        var store = new SqliteIngestionStore(db, connection, options);
-        try
-        {
-            // Whatever a crash left unindexed is indexed before the first batch.
-            store.CatchUpVisitorIndex();
-        }
-        catch
-        {
-            await store.DisposeAsync();
-            throw;
-        }
-        return store;
+        return new SqliteIngestionStore(db, connection, options);
     }
 
     public FieldCatalogueCache Catalogue => _catalogue;

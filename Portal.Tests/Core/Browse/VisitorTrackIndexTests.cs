@@ -74,7 +74,8 @@ public sealed class VisitorTrackIndexTests : CoreTestBase
         await using (var db = await Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
             await db.IndexWatermarks.ExecuteUpdateAsync(s => s.SetProperty(w => w.EventId, 0L));
 
-        Assert.Equal(2, (await RecentIdsAsync(app, "u1")).Distinct().Count());
-        Assert.Equal(2, (await RecentIdsAsync(app, "u1")).Count);
+        var ids = await RecentIdsAsync(app, "u1");
+        Assert.Equal(2, ids.Distinct().Count());
+        Assert.Equal(2, ids.Count);
     }
 }
