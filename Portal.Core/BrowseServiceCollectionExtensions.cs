@@ -12,10 +12,11 @@ public static class BrowseServiceCollectionExtensions
     /// <summary>The read side of ingested data (Data Mappings, visitors, accounts, track events, dashboard) and mapping edits.</summary>
     public static IServiceCollection AddBrowseQueries(this IServiceCollection services)
     {
-        services.AddSingleton<DataMappingsService>();
+        // Scoped: mapping edits act as the scope's current user.
+        services.AddScoped<DataMappingsService>();
         services.AddSingleton<VisitorQueries>();
         services.AddSingleton<AccountQueries>();
-        services.AddSingleton<TrackEventQueries>();
+        services.AddScoped<TrackEventQueries>();
         services.AddSingleton<DashboardService>();
         return services;
     }

@@ -24,8 +24,10 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ApiKeyProtector>();
         services.AddSingleton<ApiKeyResolver>();
-        services.AddSingleton<ApiKeyService>();
-        services.AddSingleton<ApplicationService>();
+        services.AddPortalCurrentUser();
+        // Scoped: every change they make is checked against, and audited as, the scope's current user.
+        services.AddScoped<ApiKeyService>();
+        services.AddScoped<ApplicationService>();
         services.AddPortalWebhookRegions();
 
         services.AddSingleton<Ingestion.IngestionNotifications>();
@@ -34,8 +36,20 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditSearch>();
         services.AddPortalTestEvents();
-        services.AddSingleton<UserAdminService>();
+        services.AddScoped<UserAdminService>();
         services.AddSingleton<FirstRunService>();
+        return services;
+    }
+
+    /// <summary>
+    /// The current-user context. Hosts with signed-in users replace <see cref="ICurrentUser"/>; without that,
+    /// only a scope opened with <see cref="ActorScopeExtensions.CreateActorScope"/> can change anything.
+    /// </summary>
+    public static IServiceCollection AddPortalCurrentUser(this IServiceCollection services)
+    {
+        services.TryAddScoped<ActorScope>();
+        services.TryAddSingleton<PrincipalActors>();
+        services.TryAddScoped<ICurrentUser, ScopedCurrentUser>();
         return services;
     }
 

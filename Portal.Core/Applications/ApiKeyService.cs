@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
 using Portal.Core.Common;
 using Portal.Core.Data;
+using Portal.Core.Security;
 
 namespace Portal.Core.Applications;
 
@@ -14,6 +15,7 @@ public sealed record IssuedApiKey(Guid KeyId, Guid ApplicationId, string Key, st
 /// entries name keys by hint only; every change refreshes the <see cref="ApiKeyResolver"/>.
 /// </summary>
 public sealed class ApiKeyService(
+    ICurrentUser currentUser,
     IDbContextFactory<PortalDbContext> contextFactory,
     ApiKeyProtector protector,
     ApiKeyResolver resolver,
@@ -23,8 +25,9 @@ public sealed class ApiKeyService(
 {
     public const int MaxLabelLength = 200;
 
-    public async Task<OperationResult<IssuedApiKey>> GenerateAsync(string actor, Guid applicationId, string? label = null, CancellationToken cancellationToken = default)
+    public async Task<OperationResult<IssuedApiKey>> GenerateAsync(Guid applicationId, string? label = null, CancellationToken cancellationToken = default)
     {
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult<IssuedApiKey>.Fail(CurrentUserExtensions.AdminOnly);
         if (label is { Length: > MaxLabelLength }) return OperationResult<IssuedApiKey>.Fail($"A label has at most {MaxLabelLength} characters.");
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var app = await db.Applications.FindAsync([applicationId], cancellationToken);
@@ -32,18 +35,19 @@ public sealed class ApiKeyService(
         if (app.IsArchived) return OperationResult<IssuedApiKey>.Fail("The application is archived: restore it first.");
 
         var value = ApiKeyFormat.Generate();
-        var key = NewKey(applicationId, value, label, ApiKeyOrigin.Generated, actor);
+        var key = NewKey(applicationId, value, label, ApiKeyOrigin.Generated, actor.Name);
         db.ApiKeys.Add(key);
         await db.SaveChangesAsync(cancellationToken);
         resolver.Invalidate();
-        await audit.RecordAsync(actor, AuditActions.KeyGenerated, Target(app.Name, key.Hint), key.Label, cancellationToken);
+        await audit.RecordAsync(actor.Name, AuditActions.KeyGenerated, Target(app.Name, key.Hint), key.Label, cancellationToken);
         return OperationResult<IssuedApiKey>.Ok(new IssuedApiKey(key.Id, applicationId, value, key.Hint));
     }
 
     /// <summary>Takes over an existing Pendo key so Segment's configuration keeps working; a key Portal already holds is refused.</summary>
-    public async Task<OperationResult<IssuedApiKey>> ImportAsync(string actor, Guid applicationId, string presentedKey, string? label = null,
+    public async Task<OperationResult<IssuedApiKey>> ImportAsync(Guid applicationId, string presentedKey, string? label = null,
         CancellationToken cancellationToken = default)
     {
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult<IssuedApiKey>.Fail(CurrentUserExtensions.AdminOnly);
         var value = ApiKeyFormat.Normalize(presentedKey ?? "");
         if (!ApiKeyFormat.IsWellFormed(value))
             return OperationResult<IssuedApiKey>.Fail("That is not a Pendo API key: expected 36 characters like xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (hex digits and dashes).");
@@ -59,7 +63,7 @@ public sealed class ApiKeyService(
             .Select(k => new { AppName = k.Application!.Name }).FirstOrDefaultAsync(cancellationToken);
         if (known is not null) return Duplicate(known.AppName, value);
 
-        var key = NewKey(applicationId, value, label, ApiKeyOrigin.Imported, actor);
+        var key = NewKey(applicationId, value, label, ApiKeyOrigin.Imported, actor.Name);
         db.ApiKeys.Add(key);
         try
         {
@@ -71,12 +75,13 @@ public sealed class ApiKeyService(
             return Duplicate(null, value);
         }
         resolver.Invalidate();
-        await audit.RecordAsync(actor, AuditActions.KeyImported, Target(app.Name, key.Hint), key.Label, cancellationToken);
+        await audit.RecordAsync(actor.Name, AuditActions.KeyImported, Target(app.Name, key.Hint), key.Label, cancellationToken);
         return OperationResult<IssuedApiKey>.Ok(new IssuedApiKey(key.Id, applicationId, value, key.Hint));
     }
 
-    public async Task<OperationResult> LabelAsync(string actor, Guid keyId, string? label, CancellationToken cancellationToken = default)
+    public async Task<OperationResult> LabelAsync(Guid keyId, string? label, CancellationToken cancellationToken = default)
     {
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult.Fail(CurrentUserExtensions.AdminOnly);
         label = string.IsNullOrWhiteSpace(label) ? null : label.Trim();
         if (label is { Length: > MaxLabelLength }) return OperationResult.Fail($"A label has at most {MaxLabelLength} characters.");
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
@@ -85,7 +90,7 @@ public sealed class ApiKeyService(
         key.Label = label;
         await db.SaveChangesAsync(cancellationToken);
         resolver.Invalidate();
-        await audit.RecordAsync(actor, AuditActions.KeyLabelled, Target(key.Application!.Name, key.Hint), label ?? "label cleared", cancellationToken);
+        await audit.RecordAsync(actor.Name, AuditActions.KeyLabelled, Target(key.Application!.Name, key.Hint), label ?? "label cleared", cancellationToken);
         return OperationResult.Success;
     }
 
@@ -93,8 +98,9 @@ public sealed class ApiKeyService(
     /// Issues a replacement key (same label) and lets the old one keep working for
     /// <see cref="ApiKeyOptions.RotationGraceDays"/>, so Segment can be switched over without losing events.
     /// </summary>
-    public async Task<OperationResult<IssuedApiKey>> RotateAsync(string actor, Guid keyId, CancellationToken cancellationToken = default)
+    public async Task<OperationResult<IssuedApiKey>> RotateAsync(Guid keyId, CancellationToken cancellationToken = default)
     {
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult<IssuedApiKey>.Fail(CurrentUserExtensions.AdminOnly);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var old = await db.ApiKeys.Include(k => k.Application).SingleOrDefaultAsync(k => k.Id == keyId, cancellationToken);
         if (old is null) return OperationResult<IssuedApiKey>.Fail("That key does not exist.");
@@ -104,20 +110,21 @@ public sealed class ApiKeyService(
         if (old.Application!.IsArchived) return OperationResult<IssuedApiKey>.Fail("The application is archived: restore it first.");
 
         var value = ApiKeyFormat.Generate();
-        var replacement = NewKey(old.ApplicationId, value, old.Label, ApiKeyOrigin.Generated, actor);
+        var replacement = NewKey(old.ApplicationId, value, old.Label, ApiKeyOrigin.Generated, actor.Name);
         db.ApiKeys.Add(replacement);
         old.ExpiresAt = now.AddDays(options.Value.RotationGraceDays);
         old.ReplacedByKeyId = replacement.Id;
         await db.SaveChangesAsync(cancellationToken);
         resolver.Invalidate();
-        await audit.RecordAsync(actor, AuditActions.KeyRotated, Target(old.Application.Name, old.Hint),
+        await audit.RecordAsync(actor.Name, AuditActions.KeyRotated, Target(old.Application.Name, old.Hint),
             $"replaced by …{replacement.Hint}; old key expires {old.ExpiresAt:u}", cancellationToken);
         return OperationResult<IssuedApiKey>.Ok(new IssuedApiKey(replacement.Id, old.ApplicationId, value, replacement.Hint));
     }
 
     /// <summary>Stops a key at once, grace period or not.</summary>
-    public async Task<OperationResult> RevokeAsync(string actor, Guid keyId, CancellationToken cancellationToken = default)
+    public async Task<OperationResult> RevokeAsync(Guid keyId, CancellationToken cancellationToken = default)
     {
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult.Fail(CurrentUserExtensions.AdminOnly);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var key = await db.ApiKeys.Include(k => k.Application).SingleOrDefaultAsync(k => k.Id == keyId, cancellationToken);
         if (key is null) return OperationResult.Fail("That key does not exist.");
@@ -125,14 +132,14 @@ public sealed class ApiKeyService(
         key.RevokedAt = time.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
         resolver.Invalidate();
-        await audit.RecordAsync(actor, AuditActions.KeyRevoked, Target(key.Application!.Name, key.Hint), key.Label, cancellationToken);
+        await audit.RecordAsync(actor.Name, AuditActions.KeyRevoked, Target(key.Application!.Name, key.Hint), key.Label, cancellationToken);
         return OperationResult.Success;
     }
 
     /// <summary>Decrypts a key for an Admin. Refused for anyone else; every reveal is audited.</summary>
-    public async Task<OperationResult<string>> RevealAsync(string actor, bool actorIsAdmin, Guid keyId, CancellationToken cancellationToken = default)
+    public async Task<OperationResult<string>> RevealAsync(Guid keyId, CancellationToken cancellationToken = default)
     {
-        if (!actorIsAdmin) return OperationResult<string>.Fail("Only Admins can reveal API keys.");
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult<string>.Fail("Only Admins can reveal API keys.");
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var key = await db.ApiKeys.AsNoTracking().Where(k => k.Id == keyId)
             .Select(k => new { k.ProtectedValue, k.Hint, AppName = k.Application!.Name }).SingleOrDefaultAsync(cancellationToken);
@@ -146,7 +153,7 @@ public sealed class ApiKeyService(
         {
             return OperationResult<string>.Fail("The key cannot be decrypted: the Data Protection key ring that encrypted it is missing.");
         }
-        await audit.RecordAsync(actor, AuditActions.KeyRevealed, Target(key.AppName, key.Hint), null, cancellationToken);
+        await audit.RecordAsync(actor.Name, AuditActions.KeyRevealed, Target(key.AppName, key.Hint), null, cancellationToken);
         return OperationResult<string>.Ok(value);
     }
 

@@ -2,11 +2,13 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Audit;
 using Portal.Core.Common;
 using Portal.Core.Data;
+using Portal.Core.Security;
 
 namespace Portal.Core.Applications;
 
-/// <summary>Creates and changes applications; every change is audited and refreshes the key resolver.</summary>
+/// <summary>Creates and changes applications. Every change is the acting Admin's, audited, and refreshes the key resolver.</summary>
 public sealed class ApplicationService(
+    ICurrentUser currentUser,
     IDbContextFactory<PortalDbContext> contextFactory,
     AuditLog audit,
     TimeProvider time,
@@ -18,9 +20,10 @@ public sealed class ApplicationService(
     public const int MaxDescriptionLength = 2000;
     public const int MaxSigningSecretLength = 1024;
 
-    public async Task<OperationResult<Application>> CreateAsync(string actor, string name, AppPlatform platform = AppPlatform.Web,
+    public async Task<OperationResult<Application>> CreateAsync(string name, AppPlatform platform = AppPlatform.Web,
         string region = "US", string? description = null, CancellationToken cancellationToken = default)
     {
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult<Application>.Fail(CurrentUserExtensions.AdminOnly);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var error = await CheckAsync(db, null, ref name, ref region, ref description, cancellationToken);
         if (error is not null) return OperationResult<Application>.Fail(error);
@@ -28,7 +31,7 @@ public sealed class ApplicationService(
         var app = new Application { Name = name, Platform = platform, Region = region, Description = description, CreatedAt = time.GetUtcNow() };
         db.Applications.Add(app);
         await db.SaveChangesAsync(cancellationToken);
-        await audit.RecordAsync(actor, AuditActions.AppCreated, name, $"{platform}, {region}", cancellationToken);
+        await audit.RecordAsync(actor.Name, AuditActions.AppCreated, name, $"{platform}, {region}", cancellationToken);
         return OperationResult<Application>.Ok(app);
     }
 
@@ -68,9 +71,10 @@ public sealed class ApplicationService(
         };
     }
 
-    public async Task<OperationResult> EditAsync(string actor, Guid id, string name, AppPlatform platform, string region, string? description,
+    public async Task<OperationResult> EditAsync(Guid id, string name, AppPlatform platform, string region, string? description,
         CancellationToken cancellationToken = default)
     {
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult.Fail(CurrentUserExtensions.AdminOnly);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var app = await db.Applications.FindAsync([id], cancellationToken);
         if (app is null) return OperationResult.Fail("That application does not exist.");
@@ -86,24 +90,25 @@ public sealed class ApplicationService(
         await db.SaveChangesAsync(cancellationToken);
         // The resolver hands out the application's name with each key.
         resolver.Invalidate();
-        await audit.RecordAsync(actor, AuditActions.AppEdited, name,
+        await audit.RecordAsync(actor.Name, AuditActions.AppEdited, name,
             renamed ? $"renamed from {before}; {platform}, {region}" : $"{platform}, {region}", cancellationToken);
         return OperationResult.Success;
     }
 
     /// <summary>Archives an application: its keys stop being accepted at once; its data stays.</summary>
-    public Task<OperationResult> ArchiveAsync(string actor, Guid id, CancellationToken cancellationToken = default) =>
-        SetArchivedAsync(actor, id, true, cancellationToken);
+    public Task<OperationResult> ArchiveAsync(Guid id, CancellationToken cancellationToken = default) =>
+        SetArchivedAsync(id, true, cancellationToken);
 
-    public Task<OperationResult> RestoreAsync(string actor, Guid id, CancellationToken cancellationToken = default) =>
-        SetArchivedAsync(actor, id, false, cancellationToken);
+    public Task<OperationResult> RestoreAsync(Guid id, CancellationToken cancellationToken = default) =>
+        SetArchivedAsync(id, false, cancellationToken);
 
     /// <summary>
     /// Sets (or, with null or blank, clears) the secret Segment signs webhook bodies with. Stored encrypted;
     /// ingestion then verifies <c>X-Signature</c> with it.
     /// </summary>
-    public async Task<OperationResult> SetSigningSecretAsync(string actor, Guid id, string? secret, CancellationToken cancellationToken = default)
+    public async Task<OperationResult> SetSigningSecretAsync(Guid id, string? secret, CancellationToken cancellationToken = default)
     {
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult.Fail(CurrentUserExtensions.AdminOnly);
         secret = string.IsNullOrWhiteSpace(secret) ? null : secret.Trim();
         if (secret is { Length: > MaxSigningSecretLength }) return OperationResult.Fail($"A signing secret has at most {MaxSigningSecretLength} characters.");
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
@@ -112,12 +117,13 @@ public sealed class ApplicationService(
         app.ProtectedSigningSecret = secret is null ? null : protector.ProtectSecret(secret);
         await db.SaveChangesAsync(cancellationToken);
         resolver.Invalidate();
-        await audit.RecordAsync(actor, AuditActions.AppEdited, app.Name, secret is null ? "signing secret cleared" : "signing secret set", cancellationToken);
+        await audit.RecordAsync(actor.Name, AuditActions.AppEdited, app.Name, secret is null ? "signing secret cleared" : "signing secret set", cancellationToken);
         return OperationResult.Success;
     }
 
-    private async Task<OperationResult> SetArchivedAsync(string actor, Guid id, bool archived, CancellationToken cancellationToken)
+    private async Task<OperationResult> SetArchivedAsync(Guid id, bool archived, CancellationToken cancellationToken)
     {
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult.Fail(CurrentUserExtensions.AdminOnly);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var app = await db.Applications.FindAsync([id], cancellationToken);
         if (app is null) return OperationResult.Fail("That application does not exist.");
@@ -125,7 +131,7 @@ public sealed class ApplicationService(
         app.ArchivedAt = archived ? time.GetUtcNow() : null;
         await db.SaveChangesAsync(cancellationToken);
         resolver.Invalidate();
-        await audit.RecordAsync(actor, archived ? AuditActions.AppArchived : AuditActions.AppRestored, app.Name, null, cancellationToken);
+        await audit.RecordAsync(actor.Name, archived ? AuditActions.AppArchived : AuditActions.AppRestored, app.Name, null, cancellationToken);
         return OperationResult.Success;
     }
 

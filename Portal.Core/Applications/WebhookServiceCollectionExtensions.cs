@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Portal.Core.Applications;
@@ -17,6 +18,7 @@ public static class WebhookServiceCollectionExtensions
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
+        services.TryAddSingleton<IListenAddress, NoListenAddress>();
         services.AddSingleton<WebhookUrlBuilder>();
         return services;
     }

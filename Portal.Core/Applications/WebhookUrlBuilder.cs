@@ -6,7 +6,7 @@ namespace Portal.Core.Applications;
 public sealed record WebhookUrl(string Name, string Url, bool IsThisPortal);
 
 /// <summary>Builds the copy-paste-ready Segment webhook URLs of a key.</summary>
-public sealed class WebhookUrlBuilder(IOptions<WebhookOptions> options)
+public sealed class WebhookUrlBuilder(IOptions<WebhookOptions> options, IListenAddress listenAddress)
 {
     public const string ThisPortal = "This Portal";
 
@@ -20,28 +20,32 @@ public sealed class WebhookUrlBuilder(IOptions<WebhookOptions> options)
     /// <summary>The canonical spelling of a configured region, or null.</summary>
     public string? FindRegion(string? name) => options.Value.Regions.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))?.Name;
 
-    /// <summary>
-    /// A row per configured region, then "This Portal" from the configured public base URL or else
-    /// <paramref name="requestBaseUri"/> (the address the browser used); without either it is left out.
-    /// </summary>
-    public IReadOnlyList<WebhookUrl> Build(string key, string? requestBaseUri = null)
+    /// <summary>A row per configured region, then "This Portal" (see <see cref="PortalBaseUrl"/>) when its address is known.</summary>
+    public IReadOnlyList<WebhookUrl> Build(string key)
     {
         var rows = options.Value.Regions
             .Select(r => new WebhookUrl(r.Name, r.UrlTemplate.Replace(WebhookOptions.KeyPlaceholder, key, StringComparison.Ordinal), false))
             .ToList();
-        var portal = ThisPortalUrl(key, requestBaseUri);
+        var portal = ThisPortalUrl(key);
         if (portal is not null) rows.Add(new WebhookUrl(ThisPortal, portal, true));
         return rows;
     }
 
-    public string? ThisPortalUrl(string key, string? requestBaseUri = null) =>
-        PortalBaseUrl(requestBaseUri) is { } baseUrl ? baseUrl + "/" + IngestionPath + key : null;
+    public string? ThisPortalUrl(string key) =>
+        PortalBaseUrl() is { } baseUrl ? baseUrl + "/" + IngestionPath + key : null;
 
-    /// <summary>Where senders reach this Portal: the configured public base URL, else the request's own; no trailing slash.</summary>
-    public string? PortalBaseUrl(string? requestBaseUri = null)
+    /// <summary>Whether "This Portal" comes from <see cref="WebhookOptions.PublicBaseUrl"/> rather than the listening address.</summary>
+    public bool HasPublicBaseUrl => !string.IsNullOrWhiteSpace(options.Value.PublicBaseUrl);
+
+    /// <summary>
+    /// Where senders reach this Portal, with no trailing slash: the configured public base URL, else the address
+    /// this server listens on. Only the server decides it: an address a browser claims (its base URI, a Host
+    /// header) is never used, since the test sender posts real keys to it.
+    /// </summary>
+    public string? PortalBaseUrl()
     {
         var configured = options.Value.PublicBaseUrl;
-        var baseUrl = string.IsNullOrWhiteSpace(configured) ? requestBaseUri : configured;
+        var baseUrl = string.IsNullOrWhiteSpace(configured) ? listenAddress.BaseUrl : configured;
         return string.IsNullOrWhiteSpace(baseUrl) ? null : baseUrl.TrimEnd('/');
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 
 namespace Portal.Core.Ingestion;
 
@@ -12,6 +13,26 @@ public static class WebhookSignature
 {
     public static string Compute(string secret, ReadOnlySpan<byte> signed) =>
         Convert.ToHexStringLower(HMACSHA1.HashData(Encoding.UTF8.GetBytes(secret), signed));
+
+    /// <summary>The signature Segment would send with <paramref name="body"/>: of the first element for a bare array, else of the whole body.</summary>
+    public static string ComputeForBody(string secret, ReadOnlyMemory<byte> body) => Compute(secret, SignedPart(body).Span);
+
+    /// <summary>What a Segment signature covers: a bare array's first element, byte for byte, or else the whole body.</summary>
+    public static ReadOnlyMemory<byte> SignedPart(ReadOnlyMemory<byte> body)
+    {
+        var reader = new Utf8JsonReader(body.Span);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray || !reader.Read() || reader.TokenType == JsonTokenType.EndArray) return body;
+            var start = (int)reader.TokenStartIndex;
+            reader.Skip();
+            return body.Slice(start, (int)reader.BytesConsumed - start);
+        }
+        catch (JsonException)
+        {
+            return body;
+        }
+    }
 
     public static bool Verify(string secret, ReadOnlySpan<byte> signed, string? presented)
     {

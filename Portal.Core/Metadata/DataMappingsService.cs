@@ -1,11 +1,10 @@
 using System.Linq.Expressions;
-using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Audit;
 using Portal.Core.Common;
 using Portal.Core.Data;
-using Portal.Core.Users;
+using Portal.Core.Security;
 
 namespace Portal.Core.Metadata;
 
@@ -13,7 +12,7 @@ namespace Portal.Core.Metadata;
 /// The Data Mappings catalogue: fields per application and kind, merged across group types, filtered,
 /// sorted and paged in the database; and the Admin's edits (display name, type override, hidden).
 /// </summary>
-public sealed class DataMappingsService(IDbContextFactory<PortalDbContext> contextFactory, AuditLog audit)
+public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFactory<PortalDbContext> contextFactory, AuditLog audit)
 {
     public const int MaxDisplayNameLength = 256;
 
@@ -95,10 +94,9 @@ public sealed class DataMappingsService(IDbContextFactory<PortalDbContext> conte
     }
 
     /// <summary>Changes a field's display name, type override and hidden flag. Admins only: refused here, not just hidden in the UI.</summary>
-    public async Task<OperationResult> UpdateAsync(ClaimsPrincipal actor, FieldKey key, FieldEdit edit, CancellationToken cancellationToken = default)
+    public async Task<OperationResult> UpdateAsync(FieldKey key, FieldEdit edit, CancellationToken cancellationToken = default)
     {
-        if (actor.Identity?.IsAuthenticated != true || !actor.IsInRole(PortalRoles.Admin))
-            return OperationResult.Fail("Only Admins can change data mappings.");
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult.Fail("Only Admins can change data mappings.");
 
         var displayName = string.IsNullOrWhiteSpace(edit.DisplayName) ? null : edit.DisplayName.Trim();
         if (displayName is { Length: > MaxDisplayNameLength })
@@ -131,7 +129,7 @@ public sealed class DataMappingsService(IDbContextFactory<PortalDbContext> conte
         await db.SaveChangesAsync(cancellationToken);
 
         var target = $"{key.ApplicationId}:{FieldTypeNames.Display(key.Kind)}:{(key.EventName.Length > 0 ? key.EventName + "/" : "")}{key.Name}";
-        await audit.RecordAsync(actor.Identity.Name ?? "unknown", AuditActions.MappingChanged, target, string.Join("; ", changes), cancellationToken);
+        await audit.RecordAsync(actor.Name, AuditActions.MappingChanged, target, string.Join("; ", changes), cancellationToken);
         return OperationResult.Success;
     }
 

@@ -17,15 +17,8 @@ public enum TestEventTargetKind
     Custom = 2,
 }
 
-/// <summary>One press of "Send": the edited message, how many copies, to which key and target, by whom.</summary>
-public sealed record TestEventRequest(
-    Guid KeyId,
-    TestEventTarget Target,
-    string MessageJson,
-    int Copies,
-    string Actor,
-    bool ActorIsAdmin,
-    string? RequestBaseUri);
+/// <summary>One press of "Send": the edited message, how many copies, to which key and target.</summary>
+public sealed record TestEventRequest(Guid KeyId, TestEventTarget Target, string MessageJson, int Copies);
 
 /// <summary>
 /// What a send did: one result per HTTP request (a batch of many copies takes several), and for this

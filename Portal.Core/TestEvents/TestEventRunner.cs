@@ -1,18 +1,23 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Applications;
 using Portal.Core.Audit;
 using Portal.Core.Data;
+using Portal.Core.Ingestion;
+using Portal.Core.Security;
 
 namespace Portal.Core.TestEvents;
 
 /// <summary>
-/// Sends a test event with a stored key to a target and reads back the effect. The key's value never
-/// leaves the server except inside the request to the chosen target; custom targets are for Admins,
-/// since they could carry a key anywhere, and each such send is audited.
+/// Sends a test event with a real key to a target and reads back the effect. Sending writes data with
+/// that key, so it is an Admin action, and every send, to every target, is audited. The key's value never
+/// leaves the server except inside the request to the chosen target, and "This Portal" is the address the
+/// server decides (<see cref="WebhookUrlBuilder.PortalBaseUrl"/>), never one a browser supplies.
 /// </summary>
 public sealed class TestEventRunner(
+    ICurrentUser currentUser,
     IDbContextFactory<PortalDbContext> contextFactory,
     ApiKeyProtector protector,
     WebhookUrlBuilder urls,
@@ -20,53 +25,31 @@ public sealed class TestEventRunner(
     TestEventEffectReader effects,
     AuditLog audit)
 {
+    public const string AdminOnly = "Sending a test event writes data with a real key: only Admins can send.";
+
+    /// <summary>Sends with a key Portal holds, chosen by id (the web sender).</summary>
     public async Task<TestEventOutcome> SendAsync(TestEventRequest request, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (request.Target.Kind == TestEventTargetKind.Custom && !request.ActorIsAdmin)
-            return TestEventOutcome.Refused("Only Admins may send a key to a custom URL.");
-
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var key = await db.ApiKeys.AsNoTracking().Include(k => k.Application).SingleOrDefaultAsync(k => k.Id == request.KeyId, cancellationToken);
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return TestEventOutcome.Refused(AdminOnly);
+        var key = await FindKeyAsync(k => k.Id == request.KeyId, cancellationToken);
         if (key is null) return TestEventOutcome.Refused("That key no longer exists.");
         var value = protector.UnprotectKey(key.ProtectedValue);
-        if (request.Target.Kind == TestEventTargetKind.Custom)
-            await audit.RecordAsync(request.Actor, AuditActions.KeyTestSent, $"{key.Application!.Name} …{key.Hint}", request.Target.CustomBaseUrl, cancellationToken);
-
-        return await SendWithKeyAsync(value, key.ApplicationId, request.Target, request.MessageJson, request.Copies, request.RequestBaseUri,
+        return await SendAndAuditAsync(actor, value, key, request.Target, request.MessageJson, request.Copies,
             readEffects: request.Target.Kind == TestEventTargetKind.ThisPortal, progress, cancellationToken);
     }
 
     /// <summary>
-    /// Sends with a key value in hand (the command line is given one). Effects are read back from this
-    /// Portal's ingestion log when <paramref name="readEffects"/> and the key belongs to one of its applications.
+    /// Sends with a key value in hand (the command line is given one). When the key is one of this Portal's,
+    /// the send is signed with its application's secret and, when <paramref name="readEffects"/>, the effect
+    /// is read back from the ingestion log.
     /// </summary>
-    public async Task<TestEventOutcome> SendWithKeyAsync(string key, Guid? applicationId, TestEventTarget target, string messageJson, int copies,
-        string? requestBaseUri, bool readEffects, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<TestEventOutcome> SendWithKeyAsync(string key, TestEventTarget target, string messageJson, int copies, bool readEffects,
+        IProgress<double>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (!TryParse(messageJson, out var message, out var parseError)) return TestEventOutcome.Refused(parseError);
-        if (copies is < 1 or > TestEventBatches.MaxCopies) return TestEventOutcome.Refused($"Send between 1 and {TestEventBatches.MaxCopies} copies.");
-        var url = UrlFor(target, key, requestBaseUri, out var urlError);
-        if (url is null) return TestEventOutcome.Refused(urlError!);
-        var masked = url.Replace(key, ApiKeyFormat.Mask(ApiKeyFormat.Hint(key)), StringComparison.Ordinal);
-
-        var payloads = copies == 1
-            ? [(messageJson, TestEventBatches.MessageId(message) is { } id ? (IReadOnlyList<string>)[id] : [])]
-            : TestEventBatches.Build(message!, copies);
-        List<TestEventResult> results = [];
-        for (var i = 0; i < payloads.Count; i++)
-        {
-            var (json, ids) = payloads[i];
-            var result = await sender.SendAsync(url, json, copies == 1 ? 1 : ids.Count, cancellationToken);
-            results.Add(result with { Url = masked });
-            progress?.Report((i + 1) / (double)payloads.Count);
-            if (result.NetworkError is not null) break;
-        }
-
-        IReadOnlyList<TestEventEffect> read = [];
-        // Only requests that reached ingestion (200, or 400 with some messages stored) leave outcomes to read.
-        if (readEffects && applicationId is { } app && results.Any(r => r.StatusCode is 200 or 400))
-            read = await effects.ReadAsync(app, payloads.SelectMany(p => p.MessageIds).ToList(), cancellationToken);
-        return new TestEventOutcome(applicationId ?? Guid.Empty, target.Name, masked, results, read, null);
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return TestEventOutcome.Refused(AdminOnly);
+        var hash = ApiKeyFormat.Hash(ApiKeyFormat.Normalize(key));
+        var known = await FindKeyAsync(k => k.Hash == hash, cancellationToken);
+        return await SendAndAuditAsync(actor, key, known, target, messageJson, copies, readEffects && known is not null, progress, cancellationToken);
     }
 
     public static bool TryParse(string json, out JsonObject? message, out string error)
@@ -93,13 +76,55 @@ public sealed class TestEventRunner(
         }
     }
 
-    private string? UrlFor(TestEventTarget target, string key, string? requestBaseUri, out string? error)
+    private async Task<TestEventOutcome> SendAndAuditAsync(Actor actor, string keyValue, StoredKey? key, TestEventTarget target, string messageJson,
+        int copies, bool readEffects, IProgress<double>? progress, CancellationToken cancellationToken)
+    {
+        var secret = key?.ProtectedSigningSecret is { } protectedSecret ? protector.UnprotectSecret(protectedSecret) : null;
+        var outcome = await SendCoreAsync(keyValue, key?.ApplicationId, secret, target, messageJson, copies, readEffects, progress, cancellationToken);
+        var hint = key?.Hint ?? ApiKeyFormat.Hint(ApiKeyFormat.Normalize(keyValue));
+        var app = key?.ApplicationName ?? "(key not held by this Portal)";
+        await audit.RecordAsync(actor.Name, AuditActions.KeyTestSent, $"{app} …{hint}", AuditDetails(target, outcome), CancellationToken.None);
+        return outcome;
+    }
+
+    private async Task<TestEventOutcome> SendCoreAsync(string key, Guid? applicationId, string? signingSecret, TestEventTarget target,
+        string messageJson, int copies, bool readEffects, IProgress<double>? progress, CancellationToken cancellationToken)
+    {
+        if (!TryParse(messageJson, out var message, out var parseError)) return TestEventOutcome.Refused(parseError);
+        if (copies is < 1 or > TestEventBatches.MaxCopies) return TestEventOutcome.Refused($"Send between 1 and {TestEventBatches.MaxCopies} copies.");
+        var url = UrlFor(target, key, out var urlError);
+        if (url is null) return TestEventOutcome.Refused(urlError!);
+        var masked = url.Replace(key, ApiKeyFormat.Mask(ApiKeyFormat.Hint(key)), StringComparison.Ordinal);
+
+        var payloads = copies == 1
+            ? [(messageJson, TestEventBatches.MessageId(message) is { } id ? (IReadOnlyList<string>)[id] : [])]
+            : TestEventBatches.Build(message!, copies);
+        List<TestEventResult> results = [];
+        for (var i = 0; i < payloads.Count; i++)
+        {
+            var (json, ids) = payloads[i];
+            // Signed as Segment signs, so an application with a signing secret accepts its own test events.
+            var signature = signingSecret is null ? null : WebhookSignature.ComputeForBody(signingSecret, Encoding.UTF8.GetBytes(json));
+            var result = await sender.SendAsync(url, json, copies == 1 ? 1 : ids.Count, signature, cancellationToken);
+            results.Add(result with { Url = masked });
+            progress?.Report((i + 1) / (double)payloads.Count);
+            if (result.NetworkError is not null) break;
+        }
+
+        IReadOnlyList<TestEventEffect> read = [];
+        // Only requests that reached ingestion (200, or 400 with some messages stored) leave outcomes to read.
+        if (readEffects && applicationId is { } app && results.Any(r => r.StatusCode is 200 or 400))
+            read = await effects.ReadAsync(app, payloads.SelectMany(p => p.MessageIds).ToList(), cancellationToken);
+        return new TestEventOutcome(applicationId ?? Guid.Empty, target.Name, masked, results, read, null);
+    }
+
+    private string? UrlFor(TestEventTarget target, string key, out string? error)
     {
         error = null;
         switch (target.Kind)
         {
             case TestEventTargetKind.ThisPortal:
-                var portal = urls.ThisPortalUrl(key, requestBaseUri);
+                var portal = urls.ThisPortalUrl(key);
                 if (portal is null) error = "This Portal's address is unknown: set Webhooks:PublicBaseUrl.";
                 return portal;
             case TestEventTargetKind.Region:
@@ -116,9 +141,26 @@ public sealed class TestEventRunner(
         }
     }
 
+    private static string AuditDetails(TestEventTarget target, TestEventOutcome outcome)
+    {
+        var where = target.Kind == TestEventTargetKind.Custom ? $"{target.Name} {target.CustomBaseUrl}" : target.Name;
+        var status = outcome.Error ?? string.Join(", ", outcome.Results.Select(r => r.StatusCode?.ToString() ?? "no answer").Distinct());
+        return $"to {where}: {status}";
+    }
+
+    private async Task<StoredKey?> FindKeyAsync(System.Linq.Expressions.Expression<Func<ApiKey, bool>> filter, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await db.ApiKeys.AsNoTracking().Where(filter)
+            .Select(k => new StoredKey(k.ApplicationId, k.Application!.Name, k.Hint, k.ProtectedValue, k.Application.ProtectedSigningSecret))
+            .FirstOrDefaultAsync(cancellationToken);
+    }
+
     private static string FirstSentence(string message)
     {
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         return cut > 0 ? message[..cut] : message;
     }
+
+    private sealed record StoredKey(Guid ApplicationId, string ApplicationName, string Hint, string ProtectedValue, string? ProtectedSigningSecret);
 }

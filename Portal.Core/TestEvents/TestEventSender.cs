@@ -16,7 +16,7 @@ public sealed class TestEventSender(HttpClient http)
     /// <summary>How long a target may take to answer; beyond it the send reports a time-out.</summary>
     public TimeSpan Timeout { get; init; } = DefaultTimeout;
 
-    public async Task<TestEventResult> SendAsync(string url, string json, int messages = 1, CancellationToken cancellationToken = default)
+    public async Task<TestEventResult> SendAsync(string url, string json, int messages = 1, string? signature = null, CancellationToken cancellationToken = default)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
@@ -25,6 +25,7 @@ public sealed class TestEventSender(HttpClient http)
             Content = new StringContent(json, Encoding.UTF8, "application/json"),
         };
         request.Headers.UserAgent.Add(new ProductInfoHeaderValue("Portal-Test-Event-Sender", "1.0"));
+        if (signature is not null) request.Headers.Add("X-Signature", signature);
         var clock = Stopwatch.StartNew();
         try
         {

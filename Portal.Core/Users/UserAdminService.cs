@@ -3,14 +3,15 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Audit;
 using Portal.Core.Common;
+using Portal.Core.Security;
 
 namespace Portal.Core.Users;
 
 /// <summary>
-/// User administration for Admins, with the rule that the portal never loses its last Admin.
+/// User administration, for Admins only, with the rule that the portal never loses its last Admin.
 /// Each call runs in its own scope: a Blazor circuit lives for hours and must not hold a stale UserManager.
 /// </summary>
-public sealed class UserAdminService(IServiceScopeFactory scopes, AuditLog audit, TimeProvider time)
+public sealed class UserAdminService(ICurrentUser currentUser, IServiceScopeFactory scopes, AuditLog audit, TimeProvider time)
 {
     public async Task<IReadOnlyList<UserSummary>> ListAsync(CancellationToken cancellationToken = default)
     {
@@ -27,19 +28,21 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, AuditLog audit
             .ToList();
     }
 
-    public async Task<OperationResult> CreateAsync(string actor, string email, string password, string role, CancellationToken cancellationToken = default)
+    public async Task<OperationResult> CreateAsync(string email, string password, string role, CancellationToken cancellationToken = default)
     {
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult.Fail(CurrentUserExtensions.AdminOnly);
         if (!PortalRoles.All.Contains(role)) return OperationResult.Fail($"Unknown role '{role}'. Use Admin or Viewer.");
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         var result = await CreateUserAsync(users, email, password, role, time.GetUtcNow());
         if (!result.Succeeded) return result;
-        await audit.RecordAsync(actor, AuditActions.UserCreated, email, $"role {role}", cancellationToken);
+        await audit.RecordAsync(actor.Name, AuditActions.UserCreated, email, $"role {role}", cancellationToken);
         return result;
     }
 
-    public async Task<OperationResult> ChangeRoleAsync(string actor, string userId, string role, CancellationToken cancellationToken = default)
+    public async Task<OperationResult> ChangeRoleAsync(string userId, string role, CancellationToken cancellationToken = default)
     {
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult.Fail(CurrentUserExtensions.AdminOnly);
         if (!PortalRoles.All.Contains(role)) return OperationResult.Fail($"Unknown role '{role}'.");
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
@@ -55,12 +58,13 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, AuditLog audit
         if (!added.Succeeded) return OperationResult.Fail(Describe(added));
         // A new stamp signs the user's sessions out so the new role takes effect everywhere.
         await users.UpdateSecurityStampAsync(user);
-        await audit.RecordAsync(actor, AuditActions.UserRoleChanged, user.Email ?? userId, $"role {role}", cancellationToken);
+        await audit.RecordAsync(actor.Name, AuditActions.UserRoleChanged, user.Email ?? userId, $"role {role}", cancellationToken);
         return OperationResult.Success;
     }
 
-    public async Task<OperationResult> SetLockedAsync(string actor, string userId, bool locked, CancellationToken cancellationToken = default)
+    public async Task<OperationResult> SetLockedAsync(string userId, bool locked, CancellationToken cancellationToken = default)
     {
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult.Fail(CurrentUserExtensions.AdminOnly);
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         var user = await users.FindByIdAsync(userId);
@@ -73,12 +77,13 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, AuditLog audit
         if (!result.Succeeded) return OperationResult.Fail(Describe(result));
         if (locked) await users.UpdateSecurityStampAsync(user);
         else await users.ResetAccessFailedCountAsync(user);
-        await audit.RecordAsync(actor, locked ? AuditActions.UserLocked : AuditActions.UserUnlocked, user.Email ?? userId, null, cancellationToken);
+        await audit.RecordAsync(actor.Name, locked ? AuditActions.UserLocked : AuditActions.UserUnlocked, user.Email ?? userId, null, cancellationToken);
         return OperationResult.Success;
     }
 
-    public async Task<OperationResult> ResetPasswordAsync(string actor, string userId, string newPassword, CancellationToken cancellationToken = default)
+    public async Task<OperationResult> ResetPasswordAsync(string userId, string newPassword, CancellationToken cancellationToken = default)
     {
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult.Fail(CurrentUserExtensions.AdminOnly);
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         var user = await users.FindByIdAsync(userId);
@@ -93,7 +98,7 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, AuditLog audit
         if (result.Succeeded) result = await users.AddPasswordAsync(user, newPassword);
         if (!result.Succeeded) return OperationResult.Fail(Describe(result));
         await users.UpdateSecurityStampAsync(user);
-        await audit.RecordAsync(actor, AuditActions.UserPasswordReset, user.Email ?? userId, null, cancellationToken);
+        await audit.RecordAsync(actor.Name, AuditActions.UserPasswordReset, user.Email ?? userId, null, cancellationToken);
         return OperationResult.Success;
     }
 

@@ -20,8 +20,8 @@ public sealed class DataMappingsBrowserTests(BrowserFixture browser) : IDisposab
     {
         var baseUrl = _portal.StartKestrel();
         await _portal.SeedUserAsync(PortalAppFactory.AdminEmail, PortalRoles.Admin);
-        var app = (await _portal.Services.GetRequiredService<ApplicationService>().CreateAsync("test", "Web shop")).Value!;
-        var key = (await _portal.Services.GetRequiredService<ApiKeyService>().GenerateAsync("test", app.Id)).Value!.Key;
+        var app = (await _portal.Admin<ApplicationService>().CreateAsync("Web shop")).Value!;
+        var key = (await _portal.Admin<ApiKeyService>().GenerateAsync(app.Id)).Value!.Key;
 
         var now = DateTimeOffset.UtcNow.ToString("O");
         using (var http = new HttpClient { BaseAddress = new Uri(baseUrl) })
@@ -83,7 +83,7 @@ public sealed class DataMappingsBrowserTests(BrowserFixture browser) : IDisposab
         });
 
         // And it is stored: the override is kept beside the inferred type, which is unchanged.
-        var stored = await _portal.Services.GetRequiredService<DataMappingsService>()
+        var stored = await _portal.Admin<DataMappingsService>()
             .GetDetailsAsync(new FieldKey(app.Id, FieldKind.Visitor, "", "age"));
         Assert.NotNull(stored);
         Assert.Equal(FieldType.Text, stored.Row.TypeOverride);

@@ -17,8 +17,8 @@ public sealed class SendTestEventBrowserTests(BrowserFixture browser) : IDisposa
     {
         var baseUrl = _portal.StartKestrel();
         await _portal.SeedUserAsync(PortalAppFactory.AdminEmail, PortalRoles.Admin);
-        var app = (await _portal.Services.GetRequiredService<ApplicationService>().CreateAsync("test", "Web shop")).Value!;
-        await _portal.Services.GetRequiredService<ApiKeyService>().GenerateAsync("test", app.Id);
+        var app = (await _portal.Admin<ApplicationService>().CreateAsync("Web shop")).Value!;
+        await _portal.Admin<ApiKeyService>().GenerateAsync(app.Id);
 
         await browser.RunAsync(nameof(ANewcomerSendsASampleTrackEventSeesSuccessAndTheEventThenADuplicateOnResend), baseUrl, async page =>
         {

@@ -18,7 +18,7 @@ public sealed class AdminCliTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Contains("Created Admin ops@portal.test", output);
-        var user = Assert.Single(await _portal.Services.GetRequiredService<UserAdminService>().ListAsync());
+        var user = Assert.Single(await _portal.Admin<UserAdminService>().ListAsync());
         Assert.Equal(PortalRoles.Admin, user.Role);
         Assert.False(await _portal.Services.GetRequiredService<FirstRunService>().NeedsSetupAsync());
     }
@@ -30,7 +30,7 @@ public sealed class AdminCliTests : IDisposable
 
         Assert.Equal(1, exit);
         Assert.Contains("error:", error);
-        Assert.Empty(await _portal.Services.GetRequiredService<UserAdminService>().ListAsync());
+        Assert.Empty(await _portal.Admin<UserAdminService>().ListAsync());
     }
 
     [Fact]

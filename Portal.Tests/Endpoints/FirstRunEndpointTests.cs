@@ -38,7 +38,7 @@ public sealed class FirstRunEndpointTests : IDisposable
         var replay = await client.PostAsync("/setup", SetupForm(form, "intruder@portal.test"));
         Assert.Equal(HttpStatusCode.NotFound, replay.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _portal.CreateRawClient().GetAsync("/setup")).StatusCode);
-        var users = await _portal.Services.GetRequiredService<UserAdminService>().ListAsync();
+        var users = await _portal.Admin<UserAdminService>().ListAsync();
         Assert.Equal("first@portal.test", Assert.Single(users).Email);
     }
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Portal.Core;
 using Portal.Core.Data;
+using Portal.Core.Security;
 
 namespace Portal.Tests.Infrastructure;
 
@@ -16,11 +17,17 @@ namespace Portal.Tests.Infrastructure;
 /// </summary>
 public sealed class CoreHost : IAsyncDisposable
 {
+    /// <summary>The audit name of the Admin that <see cref="Get{T}"/>'s services act as.</summary>
+    public const string AdminName = "admin@portal.test";
+
     private readonly ServiceProvider _services;
+    private readonly AsyncServiceScope _adminScope;
+    private readonly List<AsyncServiceScope> _scopes = [];
 
     private CoreHost(ServiceProvider services, string folder, FakeTimeProvider time)
     {
         _services = services;
+        _adminScope = services.CreateActorScope(new Actor("test-admin", AdminName, IsAdmin: true));
         Folder = folder;
         Time = time;
     }
@@ -30,7 +37,18 @@ public sealed class CoreHost : IAsyncDisposable
     public FakeTimeProvider Time { get; }
     public IServiceProvider Services => _services;
 
-    public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
+    /// <summary>A service as an Admin uses it (scoped services come from one scope that acts as <see cref="AdminName"/>).</summary>
+    public T Get<T>() where T : notnull => _adminScope.ServiceProvider.GetRequiredService<T>();
+
+    /// <summary>A service that acts as <paramref name="actor"/>, e.g. a Viewer to prove a refusal; its scope lives as long as the host.</summary>
+    public T GetAs<T>(Actor actor) where T : notnull
+    {
+        var scope = _services.CreateActorScope(actor);
+        _scopes.Add(scope);
+        return scope.ServiceProvider.GetRequiredService<T>();
+    }
+
+    public static Actor Viewer(string name = "viewer@portal.test") => new("test-viewer", name, IsAdmin: false);
 
     public static async Task<CoreHost> StartAsync(IDictionary<string, string?>? settings = null,
         Action<Dictionary<string, string?>, IServiceCollection>? configure = null)
@@ -59,6 +77,8 @@ public sealed class CoreHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var scope in _scopes) await scope.DisposeAsync();
+        await _adminScope.DisposeAsync();
         await _services.DisposeAsync();
         SqliteConnection.ClearAllPools();
         try { Directory.Delete(Folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }

@@ -23,6 +23,9 @@ public abstract class CoreTestBase : IAsyncLifetime
 
     protected T Get<T>() where T : notnull => Host.Get<T>();
 
+    /// <summary>A service acting as someone other than the host's Admin (see <see cref="CoreHost.Viewer"/>).</summary>
+    protected T GetAs<T>(Portal.Core.Security.Actor actor) where T : notnull => Host.GetAs<T>(actor);
+
     public virtual async Task DisposeAsync()
     {
         if (_host is not null) await _host.DisposeAsync();

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Security;
 using Portal.Core.Users;
 
 namespace Portal.Tests.Infrastructure;
@@ -24,6 +25,8 @@ public partial class PortalAppFactory : WebApplicationFactory<Program>
     public string DatabasePath => Path.Combine(DataDirectory, "portal.db");
     public Dictionary<string, string?> Settings { get; } = new();
     public Action<IServiceCollection>? ConfigureServices { get; set; }
+
+    private readonly List<AsyncServiceScope> _scopes = [];
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -46,10 +49,21 @@ public partial class PortalAppFactory : WebApplicationFactory<Program>
         return addresses.First().TrimEnd('/');
     }
 
-    public async Task SeedUserAsync(string email, string role, string password = Password)
+    /// <summary>A Core service acting as an Admin, as the command line does (scoped services live as long as the factory).</summary>
+    public T Admin<T>() where T : notnull => As<T>(new Actor(null, AdminEmail, IsAdmin: true));
+
+    /// <summary>A Core service acting as <paramref name="actor"/>.</summary>
+    public T As<T>(Actor actor) where T : notnull
     {
         EnsureStarted();
-        var result = await Services.GetRequiredService<UserAdminService>().CreateAsync("test", email, password, role);
+        var scope = Services.CreateActorScope(actor);
+        _scopes.Add(scope);
+        return scope.ServiceProvider.GetRequiredService<T>();
+    }
+
+    public async Task SeedUserAsync(string email, string role, string password = Password)
+    {
+        var result = await Admin<UserAdminService>().CreateAsync(email, password, role);
         if (!result.Succeeded) throw new InvalidOperationException(result.Error);
     }
 
@@ -92,6 +106,8 @@ public partial class PortalAppFactory : WebApplicationFactory<Program>
 
     protected override void Dispose(bool disposing)
     {
+        foreach (var scope in _scopes) scope.Dispose();
+        _scopes.Clear();
         base.Dispose(disposing);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }

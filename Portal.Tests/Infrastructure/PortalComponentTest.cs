@@ -9,6 +9,7 @@ using MudBlazor.Services;
 using Portal.Components.Shared;
 using Portal.Core;
 using Portal.Core.Data;
+using Portal.Core.Security;
 using Portal.Core.Users;
 
 namespace Portal.Tests.Infrastructure;
@@ -37,6 +38,8 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<IHostEnvironment>(new TestHostEnvironment(DataDirectory));
         Services.AddLogging();
         Services.AddPortalCore();
+        // Components act as bUnit's signed-in principal; the database check behind the real one is covered end to end.
+        Services.AddScoped<ICurrentUser, PrincipalRoleCurrentUser>();
         Services.AddScoped<UserContext>();
         Services.AddScoped<Portal.Components.Browse.SelectedApplication>();
         AddServices(Services);
@@ -71,6 +74,16 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
 
     protected T Service<T>() where T : notnull => Services.GetRequiredService<T>();
 
+    /// <summary>A Core service acting as an Admin, to arrange data whoever the rendered components are signed in as.</summary>
+    protected T Admin<T>() where T : notnull
+    {
+        var scope = Services.CreateActorScope(new Actor(null, "arrange@portal.test", IsAdmin: true));
+        _scopes.Add(scope);
+        return scope.ServiceProvider.GetRequiredService<T>();
+    }
+
+    private readonly List<AsyncServiceScope> _scopes = [];
+
     public virtual async Task InitializeAsync() => await Service<DatabaseInitializer>().InitializeAsync();
 
     /// <summary>Runs before the context and the data folder go: stop what the test started on them.</summary>
@@ -80,6 +93,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
     {
         // MudBlazor's popover service is only IAsyncDisposable: the context must be disposed asynchronously.
         await OnDisposeAsync();
+        foreach (var scope in _scopes) await scope.DisposeAsync();
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
@@ -88,8 +102,19 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
     /// <summary>Creates a user through the real service.</summary>
     protected async Task<string> CreateUserAsync(string email, string role)
     {
-        var result = await Service<UserAdminService>().CreateAsync("test", email, PortalAppFactory.Password, role);
+        var result = await Admin<UserAdminService>().CreateAsync(email, PortalAppFactory.Password, role);
         Assert.True(result.Succeeded, result.Error);
-        return (await Service<UserAdminService>().ListAsync()).Single(u => u.Email == email).Id;
+        return (await Admin<UserAdminService>().ListAsync()).Single(u => u.Email == email).Id;
+    }
+}
+
+/// <summary>bUnit's stand-in for the web app's current user: the fake principal, its roles taken as given.</summary>
+internal sealed class PrincipalRoleCurrentUser(ActorScope scope, Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider authentication) : ICurrentUser
+{
+    public async Task<Actor> GetAsync(CancellationToken cancellationToken = default)
+    {
+        if (scope.Actor is { } fixedActor) return fixedActor;
+        var user = (await authentication.GetAuthenticationStateAsync()).User;
+        return user.Identity?.IsAuthenticated == true ? new Actor(user.Identity.Name, user.Identity.Name ?? "", user.IsInRole(PortalRoles.Admin)) : Actor.Anonymous;
     }
 }

@@ -19,7 +19,7 @@ internal static class AdminCommands
         createUser.SetAction(async (parse, ct) =>
         {
             var users = services.GetRequiredService<UserAdminService>();
-            var result = await users.CreateAsync("cli", parse.GetRequiredValue(email), parse.GetRequiredValue(password), parse.GetRequiredValue(role), ct);
+            var result = await users.CreateAsync(parse.GetRequiredValue(email), parse.GetRequiredValue(password), parse.GetRequiredValue(role), ct);
             if (!result.Succeeded)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"error: {result.Error}");

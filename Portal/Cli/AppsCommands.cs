@@ -20,7 +20,7 @@ internal static class AppsCommands
             if (!Enum.TryParse<AppPlatform>(parse.GetValue(platform), ignoreCase: true, out var appPlatform) || !Enum.IsDefined(appPlatform))
                 return await CliOutput.FailAsync(parse, $"Unknown platform '{parse.GetValue(platform)}'. Use web or mobile.", ExitCodes.Usage);
             var apps = services.GetRequiredService<ApplicationService>();
-            var result = await apps.CreateAsync(CliOutput.Actor, parse.GetRequiredValue(name), appPlatform, parse.GetRequiredValue(region),
+            var result = await apps.CreateAsync(parse.GetRequiredValue(name), appPlatform, parse.GetRequiredValue(region),
                 parse.GetValue(description), ct);
             if (!result.Succeeded) return await CliOutput.FailAsync(parse, result.Error!);
             var app = (await apps.GetAsync(result.Value!.Id, ct))!;

@@ -29,7 +29,7 @@ internal static class KeysCommands
         {
             var found = await services.GetRequiredService<ApplicationService>().FindAsync(parse.GetRequiredValue(app), ct);
             if (!found.Succeeded) return await CliOutput.FailAsync(parse, found.Error!);
-            var issued = await services.GetRequiredService<ApiKeyService>().GenerateAsync(CliOutput.Actor, found.Value!.Id, parse.GetValue(label), ct);
+            var issued = await services.GetRequiredService<ApiKeyService>().GenerateAsync(found.Value!.Id, parse.GetValue(label), ct);
             if (!issued.Succeeded) return await CliOutput.FailAsync(parse, issued.Error!);
             await WriteIssuedAsync(services, output, found.Value, issued.Value!, parse.GetValue(json));
             return ExitCodes.Ok;
@@ -49,7 +49,7 @@ internal static class KeysCommands
             var found = await services.GetRequiredService<ApplicationService>().FindAsync(parse.GetRequiredValue(app), ct);
             if (!found.Succeeded) return await CliOutput.FailAsync(parse, found.Error!);
             var imported = await services.GetRequiredService<ApiKeyService>()
-                .ImportAsync(CliOutput.Actor, found.Value!.Id, parse.GetRequiredValue(key), parse.GetValue(label), ct);
+                .ImportAsync(found.Value!.Id, parse.GetRequiredValue(key), parse.GetValue(label), ct);
             if (!imported.Succeeded) return await CliOutput.FailAsync(parse, imported.Error!);
             var issued = imported.Value!;
             // The caller already holds the key: confirm by hint only.
@@ -131,7 +131,7 @@ internal static class KeysCommands
                         $"{live.Count} keys end in '{parse.GetValue(hint)}': give --app or --id ({string.Join(", ", live.Select(k => $"{k.Id} in {k.ApplicationName}"))}).");
                 key = live[0];
             }
-            var result = await keys.RevokeAsync(CliOutput.Actor, key.Id, ct);
+            var result = await keys.RevokeAsync(key.Id, ct);
             if (!result.Succeeded) return await CliOutput.FailAsync(parse, result.Error!);
             if (parse.GetValue(json)) await CliOutput.WriteJsonAsync(output, new { key.Id, key.ApplicationId, application = key.ApplicationName, key.Hint, revoked = true });
             else await output.WriteLineAsync($"Revoked key …{key.Hint} of {key.ApplicationName}.");

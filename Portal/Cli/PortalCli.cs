@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Portal.Core.Data;
+using Portal.Core.Security;
 
 namespace Portal.Cli;
 
@@ -18,6 +19,9 @@ public static class PortalCli
         output ??= Console.Out;
         error ??= Console.Error;
         await services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        // Whoever runs the command line holds the database already: the verbs act as an Admin, audited as "cli".
+        await using var scope = services.CreateActorScope(Actor.Console(CliOutput.Actor));
+        services = scope.ServiceProvider;
 
         var root = new RootCommand("Portal command line: provisioning without the web UI.")
         {

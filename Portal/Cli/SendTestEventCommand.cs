@@ -50,11 +50,10 @@ internal static class SendTestEventCommand
                 json = services.GetRequiredService<SampleEventFactory>().CreateJson(parse.GetRequiredValue(type));
             }
 
-            var resolved = await services.GetRequiredService<ApiKeyResolver>().ResolveAsync(keyValue, ct);
             var runner = services.GetRequiredService<TestEventRunner>();
-            var outcome = await runner.SendWithKeyAsync(keyValue, resolved?.ApplicationId, destination, json, parse.GetValue(count),
-                requestBaseUri: null, readEffects: destination.Kind != TestEventTargetKind.Region, cancellationToken: ct);
-            return await PrintAsync(outcome, resolved is not null, output, error);
+            var outcome = await runner.SendWithKeyAsync(keyValue, destination, json, parse.GetValue(count),
+                readEffects: destination.Kind != TestEventTargetKind.Region, cancellationToken: ct);
+            return await PrintAsync(outcome, outcome.ApplicationId != Guid.Empty, output, error);
         });
         return command;
     }

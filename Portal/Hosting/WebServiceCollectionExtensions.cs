@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using MudBlazor.Services;
 using Portal.Components.Account;
+using Portal.Core.Applications;
 using Portal.Core.Users;
+using Portal.Security;
 
 namespace Portal.Hosting;
 
@@ -21,7 +23,8 @@ public static class WebServiceCollectionExtensions
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();
-        services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+        services.AddPortalSessionSecurity();
+        services.AddSingleton<IListenAddress, KestrelListenAddress>();
 
         services.AddAuthentication(o =>
             {

@@ -14,9 +14,9 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
 {
     private async Task<ApplicationSummary> CreateAppAsync(string name, string region = "US")
     {
-        var created = await Service<ApplicationService>().CreateAsync("admin@portal.test", name, region: region);
+        var created = await Admin<ApplicationService>().CreateAsync(name, region: region);
         Assert.True(created.Succeeded, created.Error);
-        return (await Service<ApplicationService>().GetAsync(created.Value!.Id))!;
+        return (await Admin<ApplicationService>().GetAsync(created.Value!.Id))!;
     }
 
     [Fact]
@@ -25,8 +25,8 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
         SignInAs("viewer@portal.test", PortalRoles.Viewer);
         var shop = await CreateAppAsync("Shop");
         await CreateAppAsync("Blog", "EU");
-        await Service<ApiKeyService>().GenerateAsync("admin@portal.test", shop.Id);
-        await Service<ApiKeyService>().GenerateAsync("admin@portal.test", shop.Id);
+        await Admin<ApiKeyService>().GenerateAsync(shop.Id);
+        await Admin<ApiKeyService>().GenerateAsync(shop.Id);
 
         var page = Render<Portal.Components.Pages.Applications.Applications>();
 
@@ -45,6 +45,7 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
     public async Task TheKeyDialogShowsTheKeyAndItsUrlsForEachRegionAndThisPortal()
     {
         SignInAs("admin@portal.test", PortalRoles.Admin);
+        Service<Microsoft.Extensions.Configuration.IConfiguration>()["Webhooks:PublicBaseUrl"] = "https://portal.example.com";
         var providers = RenderProviders();
         const string key = "01234567-89ab-cdef-0123-456789abcdef";
 
@@ -54,7 +55,7 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
         providers.WaitForAssertion(() => Assert.Equal(key, providers.Find("[data-testid=issued-key]").TextContent));
         Assert.Equal($"https://data.pendo.io/data/segmentio/{key}", providers.Find("[data-testid=webhook-url-us]").TextContent);
         Assert.Equal($"https://data.eu.pendo.io/data/segmentio/{key}", providers.Find("[data-testid=webhook-url-eu]").TextContent);
-        Assert.Equal($"http://localhost/data/segmentio/{key}", providers.Find("[data-testid=webhook-url-this-portal]").TextContent);
+        Assert.Equal($"https://portal.example.com/data/segmentio/{key}", providers.Find("[data-testid=webhook-url-this-portal]").TextContent);
     }
 
     [Fact]
@@ -80,7 +81,7 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
     {
         SignInAs("viewer@portal.test", PortalRoles.Viewer);
         var app = await CreateAppAsync("Shop");
-        var issued = (await Service<ApiKeyService>().GenerateAsync("admin@portal.test", app.Id, "prod")).Value!;
+        var issued = (await Admin<ApiKeyService>().GenerateAsync(app.Id, "prod")).Value!;
         RenderProviders();
 
         var table = Render<KeysTable>(p => p.Add(k => k.App, app).Add(k => k.IsAdmin, false));
@@ -98,7 +99,7 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
         // The page state claims Admin (as a stale or tampered circuit might), but the signed-in user is a Viewer.
         SignInAs("viewer@portal.test", PortalRoles.Viewer);
         var app = await CreateAppAsync("Shop");
-        var issued = (await Service<ApiKeyService>().GenerateAsync("admin@portal.test", app.Id)).Value!;
+        var issued = (await Admin<ApiKeyService>().GenerateAsync(app.Id)).Value!;
         RenderProviders();
 
         var table = Render<KeysTable>(p => p.Add(k => k.App, app).Add(k => k.IsAdmin, true));
@@ -115,7 +116,7 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
     {
         SignInAs("admin@portal.test", PortalRoles.Admin);
         var app = await CreateAppAsync("Shop");
-        var issued = (await Service<ApiKeyService>().GenerateAsync("admin@portal.test", app.Id)).Value!;
+        var issued = (await Admin<ApiKeyService>().GenerateAsync(app.Id)).Value!;
         RenderProviders();
 
         var table = Render<KeysTable>(p => p.Add(k => k.App, app).Add(k => k.IsAdmin, true));
@@ -132,7 +133,7 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
     {
         SignInAs("admin@portal.test", PortalRoles.Admin);
         var app = await CreateAppAsync("Shop", "EU");
-        var issued = (await Service<ApiKeyService>().GenerateAsync("admin@portal.test", app.Id)).Value!;
+        var issued = (await Admin<ApiKeyService>().GenerateAsync(app.Id)).Value!;
         JSInterop.SetupVoid("portal.copy", _ => true).SetVoidResult();
         RenderProviders();
 
@@ -158,7 +159,7 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
     {
         SignInAs("viewer@portal.test", PortalRoles.Viewer);
         var app = await CreateAppAsync("Shop");
-        await Service<ApiKeyService>().GenerateAsync("admin@portal.test", app.Id);
+        await Admin<ApiKeyService>().GenerateAsync(app.Id);
         RenderProviders();
 
         var install = Render<InstallSettings>(p => p.Add(k => k.App, app).Add(k => k.IsAdmin, false));

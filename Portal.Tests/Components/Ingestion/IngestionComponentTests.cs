@@ -30,7 +30,7 @@ public sealed class IngestionComponentTests : PortalComponentTest
     {
         SignInAs("viewer@portal.test", PortalRoles.Viewer);
         RenderProviders();
-        var app = (await Service<ApplicationService>().CreateAsync("test", "Shop")).Value!;
+        var app = (await Admin<ApplicationService>().CreateAsync("Shop")).Value!;
         await using (var db = await Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
         {
             db.IngestionLog.Add(new IngestionLogEntry
@@ -53,7 +53,7 @@ public sealed class IngestionComponentTests : PortalComponentTest
     {
         SignInAs("viewer@portal.test", PortalRoles.Viewer);
         RenderProviders();
-        var app = (await Service<ApplicationService>().CreateAsync("test", "Shop")).Value!;
+        var app = (await Admin<ApplicationService>().CreateAsync("Shop")).Value!;
         var cut = Render<IngestionLog>();
         cut.WaitForAssertion(() => Assert.Contains("Nothing received yet", cut.Markup));
 

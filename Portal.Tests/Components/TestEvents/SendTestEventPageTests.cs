@@ -14,8 +14,8 @@ public sealed class SendTestEventPageTests : PortalComponentTest
 {
     private async Task<IssuedApiKey> AppWithKeyAsync()
     {
-        var app = await Service<ApplicationService>().CreateAsync("test", "Web app");
-        var key = await Service<ApiKeyService>().GenerateAsync("test", app.Value!.Id);
+        var app = await Admin<ApplicationService>().CreateAsync("Web app");
+        var key = await Admin<ApiKeyService>().GenerateAsync(app.Value!.Id);
         return key.Value!;
     }
 

@@ -26,8 +26,8 @@ public sealed class SendTestEventToPortalTests : PortalComponentTest
         // Read when the page first builds webhook URLs, so "This Portal" is the Kestrel instance.
         Service<IConfiguration>()["Webhooks:PublicBaseUrl"] = baseUrl;
 
-        var app = await Service<ApplicationService>().CreateAsync("test", "Web app");
-        await Service<ApiKeyService>().GenerateAsync("test", app.Value!.Id);
+        var app = await Admin<ApplicationService>().CreateAsync("Web app");
+        await Admin<ApiKeyService>().GenerateAsync(app.Value!.Id);
         SignInAs("admin@portal.test", PortalRoles.Admin);
         RenderProviders();
     }

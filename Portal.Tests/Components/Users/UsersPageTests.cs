@@ -37,7 +37,7 @@ public sealed class UsersPageTests : PortalComponentTest
         await page.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(PortalRoles.Viewer));
 
         snackbars.WaitForAssertion(() => Assert.Contains("last Admin", snackbars.Markup));
-        Assert.Equal(PortalRoles.Admin, (await Service<UserAdminService>().ListAsync()).Single().Role);
+        Assert.Equal(PortalRoles.Admin, (await Admin<UserAdminService>().ListAsync()).Single().Role);
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class UsersPageTests : PortalComponentTest
         page.FindAll("button").Single(b => b.TextContent.Trim() == "Lock").Click();
 
         snackbars.WaitForAssertion(() => Assert.Contains("last Admin", snackbars.Markup));
-        Assert.False((await Service<UserAdminService>().ListAsync()).Single().IsLockedOut);
+        Assert.False((await Admin<UserAdminService>().ListAsync()).Single().IsLockedOut);
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class UsersPageTests : PortalComponentTest
         dialogs.Find("[data-testid=create-user]").Click();
 
         page.WaitForAssertion(() => Assert.Contains("new@portal.test", page.Markup));
-        var created = (await Service<UserAdminService>().ListAsync()).Single(u => u.Email == "new@portal.test");
+        var created = (await Admin<UserAdminService>().ListAsync()).Single(u => u.Email == "new@portal.test");
         Assert.Equal(PortalRoles.Viewer, created.Role);
     }
 }

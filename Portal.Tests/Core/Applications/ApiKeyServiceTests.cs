@@ -1,3 +1,4 @@
+using Portal.Core.Security;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Applications;
@@ -17,13 +18,13 @@ public sealed class ApiKeyServiceTests : CoreTestBase
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        appId = (await Get<ApplicationService>().CreateAsync("admin@example.com", "Shop")).Value!.Id;
+        appId = (await Get<ApplicationService>().CreateAsync("Shop")).Value!.Id;
     }
 
     [Fact]
     public async Task AGeneratedKeyResolvesToItsApplicationThroughItsHash()
     {
-        var issued = (await keys.GenerateAsync("admin@example.com", appId, "prod")).Value!;
+        var issued = (await keys.GenerateAsync(appId, "prod")).Value!;
 
         var resolved = await resolver.ResolveAsync(issued.Key);
 
@@ -37,7 +38,7 @@ public sealed class ApiKeyServiceTests : CoreTestBase
     [Fact]
     public async Task TheStoredKeyRowHoldsTheSha256HashAndAnEncryptedValueOnly()
     {
-        var issued = (await keys.GenerateAsync("admin@example.com", appId)).Value!;
+        var issued = (await keys.GenerateAsync(appId)).Value!;
 
         await using var db = await Host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
         var row = await db.ApiKeys.SingleAsync(k => k.Id == issued.KeyId);
@@ -55,7 +56,7 @@ public sealed class ApiKeyServiceTests : CoreTestBase
     [InlineData("https://data.pendo.io/data/segmentio/01234567-89ab-cdef-0123-456789abcdef")]
     public async Task ImportRefusesAnythingNotShapedLikeAPendoKey(string presented)
     {
-        var result = await keys.ImportAsync("admin@example.com", appId, presented);
+        var result = await keys.ImportAsync(appId, presented);
 
         Assert.False(result.Succeeded);
         Assert.Contains("not a Pendo API key", result.Error);
@@ -65,7 +66,7 @@ public sealed class ApiKeyServiceTests : CoreTestBase
     [Fact]
     public async Task ImportTakesAPendoKeyInAnyCaseAndResolvesItLowerCased()
     {
-        var result = await keys.ImportAsync("admin@example.com", appId, "  0123ABCD-89AB-CDEF-0123-456789ABCDEF ", "from Pendo");
+        var result = await keys.ImportAsync(appId, "  0123ABCD-89AB-CDEF-0123-456789ABCDEF ", "from Pendo");
 
         Assert.True(result.Succeeded, result.Error);
         Assert.Equal("0123abcd-89ab-cdef-0123-456789abcdef", result.Value!.Key);
@@ -78,12 +79,12 @@ public sealed class ApiKeyServiceTests : CoreTestBase
     [Fact]
     public async Task ImportRefusesAKeyPortalAlreadyHoldsEvenInAnotherApplication()
     {
-        var other = (await Host.Get<ApplicationService>().CreateAsync("admin@example.com", "Other")).Value!.Id;
-        var generated = (await keys.GenerateAsync("admin@example.com", other)).Value!;
-        Assert.True((await keys.ImportAsync("admin@example.com", appId, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")).Succeeded);
+        var other = (await Host.Get<ApplicationService>().CreateAsync("Other")).Value!.Id;
+        var generated = (await keys.GenerateAsync(other)).Value!;
+        Assert.True((await keys.ImportAsync(appId, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")).Succeeded);
 
-        var again = await keys.ImportAsync("admin@example.com", appId, "AAAAAAAA-bbbb-cccc-dddd-eeeeeeeeeeee");
-        var stolen = await keys.ImportAsync("admin@example.com", appId, generated.Key);
+        var again = await keys.ImportAsync(appId, "AAAAAAAA-bbbb-cccc-dddd-eeeeeeeeeeee");
+        var stolen = await keys.ImportAsync(appId, generated.Key);
 
         Assert.False(again.Succeeded);
         Assert.Contains("already known", again.Error);
@@ -95,10 +96,10 @@ public sealed class ApiKeyServiceTests : CoreTestBase
     [Fact]
     public async Task ARotatedKeyKeepsWorkingThroughTheGracePeriodAndThenExpires()
     {
-        var old = (await keys.GenerateAsync("admin@example.com", appId, "prod")).Value!;
+        var old = (await keys.GenerateAsync(appId, "prod")).Value!;
         var rotatedAt = Host.Time.GetUtcNow();
 
-        var replacement = (await keys.RotateAsync("admin@example.com", old.KeyId)).Value!;
+        var replacement = (await keys.RotateAsync(old.KeyId)).Value!;
 
         Assert.NotEqual(old.Key, replacement.Key);
         Assert.NotNull(await resolver.ResolveAsync(old.Key));
@@ -122,11 +123,11 @@ public sealed class ApiKeyServiceTests : CoreTestBase
     public async Task TheGracePeriodComesFromConfiguration()
     {
         await using var configured = await CoreHost.StartAsync(new Dictionary<string, string?> { ["ApiKeys:RotationGraceDays"] = "2" });
-        var app = (await configured.Get<ApplicationService>().CreateAsync("a", "App")).Value!.Id;
+        var app = (await configured.Get<ApplicationService>().CreateAsync("App")).Value!.Id;
         var service = configured.Get<ApiKeyService>();
-        var old = (await service.GenerateAsync("a", app)).Value!;
+        var old = (await service.GenerateAsync(app)).Value!;
 
-        await service.RotateAsync("a", old.KeyId);
+        await service.RotateAsync(old.KeyId);
 
         Assert.Equal(configured.Time.GetUtcNow().AddDays(2), (await service.GetAsync(old.KeyId))!.ExpiresAt);
     }
@@ -134,10 +135,10 @@ public sealed class ApiKeyServiceTests : CoreTestBase
     [Fact]
     public async Task AKeyCanBeRotatedOnlyOnce()
     {
-        var old = (await keys.GenerateAsync("admin@example.com", appId)).Value!;
-        Assert.True((await keys.RotateAsync("admin@example.com", old.KeyId)).Succeeded);
+        var old = (await keys.GenerateAsync(appId)).Value!;
+        Assert.True((await keys.RotateAsync(old.KeyId)).Succeeded);
 
-        var second = await keys.RotateAsync("admin@example.com", old.KeyId);
+        var second = await keys.RotateAsync(old.KeyId);
 
         Assert.False(second.Succeeded);
         Assert.Equal(2, (await keys.ListAsync(appId)).Count);
@@ -146,41 +147,41 @@ public sealed class ApiKeyServiceTests : CoreTestBase
     [Fact]
     public async Task ARevokedKeyStopsResolvingAtOnceEvenDuringItsGracePeriod()
     {
-        var old = (await keys.GenerateAsync("admin@example.com", appId)).Value!;
+        var old = (await keys.GenerateAsync(appId)).Value!;
         await resolver.ResolveAsync(old.Key); // warm the cache: revocation must not wait for its TTL
-        await keys.RotateAsync("admin@example.com", old.KeyId);
+        await keys.RotateAsync(old.KeyId);
 
-        var result = await keys.RevokeAsync("admin@example.com", old.KeyId);
+        var result = await keys.RevokeAsync(old.KeyId);
 
         Assert.True(result.Succeeded);
         Assert.Null(await resolver.ResolveAsync(old.Key));
         var summary = (await keys.GetAsync(old.KeyId))!;
         Assert.Equal(Host.Time.GetUtcNow(), summary.RevokedAt);
         Assert.Equal(ApiKeyStatus.Revoked, summary.Status);
-        Assert.False((await keys.RevokeAsync("admin@example.com", old.KeyId)).Succeeded);
+        Assert.False((await keys.RevokeAsync(old.KeyId)).Succeeded);
     }
 
     [Fact]
     public async Task ArchivingAnApplicationStopsItsKeysAndRestoringBringsThemBack()
     {
         var apps = Host.Get<ApplicationService>();
-        var issued = (await keys.GenerateAsync("admin@example.com", appId)).Value!;
+        var issued = (await keys.GenerateAsync(appId)).Value!;
         Assert.NotNull(await resolver.ResolveAsync(issued.Key));
 
-        await apps.ArchiveAsync("admin@example.com", appId);
+        await apps.ArchiveAsync(appId);
         Assert.Null(await resolver.ResolveAsync(issued.Key));
-        Assert.False((await keys.GenerateAsync("admin@example.com", appId)).Succeeded);
+        Assert.False((await keys.GenerateAsync(appId)).Succeeded);
 
-        await apps.RestoreAsync("admin@example.com", appId);
+        await apps.RestoreAsync(appId);
         Assert.NotNull(await resolver.ResolveAsync(issued.Key));
     }
 
     [Fact]
     public async Task AViewerCannotRevealAKeyAndNothingIsAudited()
     {
-        var issued = (await keys.GenerateAsync("admin@example.com", appId)).Value!;
+        var issued = (await keys.GenerateAsync(appId)).Value!;
 
-        var result = await keys.RevealAsync("viewer@example.com", actorIsAdmin: false, issued.KeyId);
+        var result = await GetAs<ApiKeyService>(CoreHost.Viewer("viewer@example.com")).RevealAsync(issued.KeyId);
 
         Assert.False(result.Succeeded);
         Assert.Null(result.Value);
@@ -190,9 +191,9 @@ public sealed class ApiKeyServiceTests : CoreTestBase
     [Fact]
     public async Task AnAdminRevealsTheKeyAndTheRevealIsAuditedByHint()
     {
-        var issued = (await keys.GenerateAsync("admin@example.com", appId)).Value!;
+        var issued = (await keys.GenerateAsync(appId)).Value!;
 
-        var result = await keys.RevealAsync("boss@example.com", actorIsAdmin: true, issued.KeyId);
+        var result = await GetAs<ApiKeyService>(new Actor("boss", "boss@example.com", IsAdmin: true)).RevealAsync(issued.KeyId);
 
         Assert.Equal(issued.Key, result.Value);
         var entry = Assert.Single(await AuditAsync(), e => e.Action == AuditActions.KeyRevealed);
@@ -203,9 +204,9 @@ public sealed class ApiKeyServiceTests : CoreTestBase
     [Fact]
     public async Task LabellingAKeyIsAudited()
     {
-        var issued = (await keys.GenerateAsync("admin@example.com", appId)).Value!;
+        var issued = (await keys.GenerateAsync(appId)).Value!;
 
-        await keys.LabelAsync("admin@example.com", issued.KeyId, "  staging ");
+        await keys.LabelAsync(issued.KeyId, "  staging ");
 
         Assert.Equal("staging", (await keys.GetAsync(issued.KeyId))!.Label);
         Assert.Contains(await AuditAsync(), e => e.Action == AuditActions.KeyLabelled && e.Details == "staging");
@@ -214,12 +215,12 @@ public sealed class ApiKeyServiceTests : CoreTestBase
     [Fact]
     public async Task AuditEntriesNeverContainAKeyValue()
     {
-        var generated = (await keys.GenerateAsync("admin@example.com", appId, "one")).Value!;
-        var imported = (await keys.ImportAsync("admin@example.com", appId, "12345678-aaaa-bbbb-cccc-1234567890ab", "two")).Value!;
-        var rotated = (await keys.RotateAsync("admin@example.com", generated.KeyId)).Value!;
-        await keys.LabelAsync("admin@example.com", rotated.KeyId, "three");
-        await keys.RevealAsync("admin@example.com", true, imported.KeyId);
-        await keys.RevokeAsync("admin@example.com", imported.KeyId);
+        var generated = (await keys.GenerateAsync(appId, "one")).Value!;
+        var imported = (await keys.ImportAsync(appId, "12345678-aaaa-bbbb-cccc-1234567890ab", "two")).Value!;
+        var rotated = (await keys.RotateAsync(generated.KeyId)).Value!;
+        await keys.LabelAsync(rotated.KeyId, "three");
+        await keys.RevealAsync(imported.KeyId);
+        await keys.RevokeAsync(imported.KeyId);
 
         var entries = await AuditAsync();
 
@@ -233,10 +234,10 @@ public sealed class ApiKeyServiceTests : CoreTestBase
     [Fact]
     public async Task TheKeyListIsMaskedAndShowsEachKeysStatus()
     {
-        var a = (await keys.GenerateAsync("admin@example.com", appId, "a")).Value!;
+        var a = (await keys.GenerateAsync(appId, "a")).Value!;
         Host.Time.Advance(TimeSpan.FromMinutes(1));
-        var b = (await keys.GenerateAsync("admin@example.com", appId, "b")).Value!;
-        await keys.RevokeAsync("admin@example.com", a.KeyId);
+        var b = (await keys.GenerateAsync(appId, "b")).Value!;
+        await keys.RevokeAsync(a.KeyId);
 
         var list = await keys.ListAsync(appId);
 
@@ -250,9 +251,9 @@ public sealed class ApiKeyServiceTests : CoreTestBase
     public async Task TheDatabaseFilesHoldNoKeyInPlainText()
     {
         var issued = new List<string>();
-        for (var i = 0; i < 5; i++) issued.Add((await keys.GenerateAsync("admin@example.com", appId, $"key {i}")).Value!.Key);
-        issued.Add((await keys.ImportAsync("admin@example.com", appId, "fedcba98-7654-3210-fedc-ba9876543210")).Value!.Key);
-        await keys.RevealAsync("admin@example.com", true, (await keys.ListAsync(appId))[0].Id);
+        for (var i = 0; i < 5; i++) issued.Add((await keys.GenerateAsync(appId, $"key {i}")).Value!.Key);
+        issued.Add((await keys.ImportAsync(appId, "fedcba98-7654-3210-fedc-ba9876543210")).Value!.Key);
+        await keys.RevealAsync((await keys.ListAsync(appId))[0].Id);
 
         var bytes = DatabaseBytes();
 

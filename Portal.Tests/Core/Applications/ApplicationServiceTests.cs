@@ -14,13 +14,13 @@ public sealed class ApplicationServiceTests : CoreTestBase
     public async Task TheListCountsOnlyKeysThatStillWorkAndHidesArchivedAppsUnlessAsked()
     {
         var keys = Host.Get<ApiKeyService>();
-        var shop = (await apps.CreateAsync("a", "Shop")).Value!.Id;
-        var blog = (await apps.CreateAsync("a", "blog", AppPlatform.Mobile, "EU")).Value!.Id;
-        await keys.GenerateAsync("a", shop);
-        var revoked = (await keys.GenerateAsync("a", shop)).Value!;
-        await keys.RevokeAsync("a", revoked.KeyId);
-        await keys.GenerateAsync("a", blog);
-        await apps.ArchiveAsync("a", blog);
+        var shop = (await apps.CreateAsync("Shop")).Value!.Id;
+        var blog = (await apps.CreateAsync("blog", AppPlatform.Mobile, "EU")).Value!.Id;
+        await keys.GenerateAsync(shop);
+        var revoked = (await keys.GenerateAsync(shop)).Value!;
+        await keys.RevokeAsync(revoked.KeyId);
+        await keys.GenerateAsync(blog);
+        await apps.ArchiveAsync(blog);
 
         var active = await apps.ListAsync();
         var all = await apps.ListAsync(includeArchived: true);
@@ -35,23 +35,23 @@ public sealed class ApplicationServiceTests : CoreTestBase
     [Fact]
     public async Task EditingChangesTheSettingsAndIsAudited()
     {
-        var id = (await apps.CreateAsync("a", "Shop")).Value!.Id;
+        var id = (await apps.CreateAsync("Shop")).Value!.Id;
 
-        var result = await apps.EditAsync("editor", id, " Store ", AppPlatform.Mobile, "eu", "  the store ");
+        var result = await apps.EditAsync(id, " Store ", AppPlatform.Mobile, "eu", "  the store ");
 
         Assert.True(result.Succeeded, result.Error);
         var app = (await apps.GetAsync(id))!;
         Assert.Equal(("Store", AppPlatform.Mobile, "EU", "the store"), (app.Name, app.Platform, app.Region, app.Description));
-        Assert.Contains(await AuditAsync(), e => e is { Action: AuditActions.AppEdited, User: "editor", Target: "Store" });
+        Assert.Contains(await AuditAsync(), e => e is { Action: AuditActions.AppEdited, User: CoreHost.AdminName, Target: "Store" });
     }
 
     [Fact]
     public async Task AnUnknownRegionOrADuplicateNameIsRefused()
     {
-        await apps.CreateAsync("a", "Shop");
+        await apps.CreateAsync("Shop");
 
-        var region = await apps.CreateAsync("a", "Other", region: "Mars");
-        var duplicate = await apps.CreateAsync("a", "SHOP");
+        var region = await apps.CreateAsync("Other", region: "Mars");
+        var duplicate = await apps.CreateAsync("SHOP");
 
         Assert.Contains("Unknown region 'Mars'", region.Error);
         Assert.Contains("already exists", duplicate.Error);
@@ -61,7 +61,7 @@ public sealed class ApplicationServiceTests : CoreTestBase
     [Fact]
     public async Task FindAcceptsANameInAnyCaseOrAnId()
     {
-        var id = (await apps.CreateAsync("a", "Shop")).Value!.Id;
+        var id = (await apps.CreateAsync("Shop")).Value!.Id;
 
         Assert.Equal(id, (await apps.FindAsync("shop")).Value!.Id);
         Assert.Equal(id, (await apps.FindAsync(id.ToString())).Value!.Id);
@@ -71,12 +71,12 @@ public sealed class ApplicationServiceTests : CoreTestBase
     [Fact]
     public async Task TheSigningSecretIsStoredEncryptedAndReachesTheResolver()
     {
-        var id = (await apps.CreateAsync("a", "Shop")).Value!.Id;
-        var key = (await Host.Get<ApiKeyService>().GenerateAsync("a", id)).Value!;
+        var id = (await apps.CreateAsync("Shop")).Value!.Id;
+        var key = (await Host.Get<ApiKeyService>().GenerateAsync(id)).Value!;
         var resolver = Host.Get<ApiKeyResolver>();
         Assert.Null((await resolver.ResolveAsync(key.Key))!.SigningSecret);
 
-        await apps.SetSigningSecretAsync("a", id, "s3cret-value-for-hmac");
+        await apps.SetSigningSecretAsync(id, "s3cret-value-for-hmac");
 
         Assert.Equal("s3cret-value-for-hmac", (await resolver.ResolveAsync(key.Key))!.SigningSecret);
         Assert.True((await apps.GetAsync(id))!.HasSigningSecret);
@@ -87,7 +87,7 @@ public sealed class ApplicationServiceTests : CoreTestBase
         }
         Assert.DoesNotContain(await AuditAsync(), e => $"{e.Target} {e.Details}".Contains("s3cret"));
 
-        await apps.SetSigningSecretAsync("a", id, null);
+        await apps.SetSigningSecretAsync(id, null);
         Assert.Null((await resolver.ResolveAsync(key.Key))!.SigningSecret);
     }
 

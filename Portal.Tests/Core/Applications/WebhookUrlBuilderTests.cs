@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Portal.Core.Applications;
 using Portal.Tests.Infrastructure;
@@ -9,11 +10,11 @@ public sealed class WebhookUrlBuilderTests
     private const string Key = "01234567-89ab-cdef-0123-456789abcdef";
 
     [Fact]
-    public async Task WithoutConfigurationTheRowsArePendoUsAndEuThenThisPortalFromTheRequest()
+    public async Task WithoutConfigurationTheRowsArePendoUsAndEuThenThisPortalWhereItListens()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(configure: (_, services) => services.AddSingleton<IListenAddress>(new FixedListenAddress("http://127.0.0.1:5000/")));
 
-        var rows = host.Get<WebhookUrlBuilder>().Build(Key, "http://127.0.0.1:5000/");
+        var rows = host.Get<WebhookUrlBuilder>().Build(Key);
 
         Assert.Equal(
         [
@@ -24,16 +25,16 @@ public sealed class WebhookUrlBuilderTests
     }
 
     [Fact]
-    public async Task ConfiguredRegionsReplaceTheDefaultsAndThePublicBaseUrlWinsOverTheRequest()
+    public async Task ConfiguredRegionsReplaceTheDefaultsAndThePublicBaseUrlWinsOverTheListeningAddress()
     {
         await using var host = await CoreHost.StartAsync(new Dictionary<string, string?>
         {
             ["Webhooks:Regions:0:Name"] = "JP",
             ["Webhooks:Regions:0:UrlTemplate"] = "https://data.jpn.pendo.io/data/segmentio/{key}",
             ["Webhooks:PublicBaseUrl"] = "https://portal.example.com/",
-        });
+        }, (_, services) => services.AddSingleton<IListenAddress>(new FixedListenAddress("http://127.0.0.1:5000/")));
 
-        var rows = host.Get<WebhookUrlBuilder>().Build(Key, "http://127.0.0.1:5000/");
+        var rows = host.Get<WebhookUrlBuilder>().Build(Key);
 
         Assert.Equal(["JP", "This Portal"], rows.Select(r => r.Name));
         Assert.Equal($"https://data.jpn.pendo.io/data/segmentio/{Key}", rows[0].Url);
@@ -63,4 +64,10 @@ public sealed class WebhookUrlBuilderTests
         Assert.Contains(message, error.Message);
         Assert.Contains("'XX'", error.Message);
     }
+}
+
+/// <summary>A listening address fixed by the test, as Kestrel reports one.</summary>
+internal sealed class FixedListenAddress(string? baseUrl) : IListenAddress
+{
+    public string? BaseUrl => baseUrl;
 }

@@ -29,13 +29,13 @@ public sealed class DatabaseKeyRingTests
     {
         var settings = new Dictionary<string, string?> { ["KeyRing:Store"] = "Database" };
         await using var first = await CoreHost.StartAsync(settings);
-        var app = (await first.Get<Portal.Core.Applications.ApplicationService>().CreateAsync("test", "Shop")).Value!;
-        var issued = (await first.Get<Portal.Core.Applications.ApiKeyService>().GenerateAsync("test", app.Id)).Value!;
+        var app = (await first.Get<Portal.Core.Applications.ApplicationService>().CreateAsync("Shop")).Value!;
+        var issued = (await first.Get<Portal.Core.Applications.ApiKeyService>().GenerateAsync(app.Id)).Value!;
 
         settings["Database:SqlitePath"] = first.DatabasePath;
         settings["KeyRing:Path"] = Path.Combine(first.Folder, "no-such-folder");
         await using var second = await CoreHost.StartAsync(settings);
-        var revealed = await second.Get<Portal.Core.Applications.ApiKeyService>().RevealAsync("admin", actorIsAdmin: true, issued.KeyId);
+        var revealed = await second.Get<Portal.Core.Applications.ApiKeyService>().RevealAsync(issued.KeyId);
 
         Assert.Equal(issued.Key, revealed.Value);
         Assert.False(Directory.Exists(Path.Combine(first.Folder, "keys")));

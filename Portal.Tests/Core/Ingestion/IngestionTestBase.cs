@@ -17,8 +17,8 @@ public abstract class IngestionTestBase : CoreTestBase
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        var app = await Get<ApplicationService>().CreateAsync("test", "Test app");
-        var issued = await Get<ApiKeyService>().GenerateAsync("test", app.Value!.Id);
+        var app = await Get<ApplicationService>().CreateAsync("Test app");
+        var issued = await Get<ApiKeyService>().GenerateAsync(app.Value!.Id);
         Key = (await Get<ApiKeyResolver>().ResolveAsync(issued.Value!.Key))!;
         await Get<IngestionWriter>().StartAsync(CancellationToken.None);
     }

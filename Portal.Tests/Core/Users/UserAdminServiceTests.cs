@@ -12,7 +12,7 @@ public sealed class UserAdminServiceTests : CoreTestBase
 
     private async Task<UserSummary> CreateAsync(string email, string role)
     {
-        var result = await Users.CreateAsync("test", email, Password, role);
+        var result = await Users.CreateAsync(email, Password, role);
         Assert.True(result.Succeeded, result.Error);
         return (await Users.ListAsync()).Single(u => u.Email == email);
     }
@@ -22,7 +22,7 @@ public sealed class UserAdminServiceTests : CoreTestBase
     {
         var admin = await CreateAsync("only@portal.test", PortalRoles.Admin);
 
-        var result = await Users.ChangeRoleAsync("test", admin.Id, PortalRoles.Viewer);
+        var result = await Users.ChangeRoleAsync(admin.Id, PortalRoles.Viewer);
 
         Assert.False(result.Succeeded);
         Assert.Contains("last Admin", result.Error);
@@ -34,7 +34,7 @@ public sealed class UserAdminServiceTests : CoreTestBase
     {
         var admin = await CreateAsync("only@portal.test", PortalRoles.Admin);
 
-        var result = await Users.SetLockedAsync("test", admin.Id, locked: true);
+        var result = await Users.SetLockedAsync(admin.Id, locked: true);
 
         Assert.False(result.Succeeded);
         Assert.False((await Users.ListAsync()).Single().IsLockedOut);
@@ -46,7 +46,7 @@ public sealed class UserAdminServiceTests : CoreTestBase
         var first = await CreateAsync("first@portal.test", PortalRoles.Admin);
         await CreateAsync("second@portal.test", PortalRoles.Admin);
 
-        var result = await Users.ChangeRoleAsync("test", first.Id, PortalRoles.Viewer);
+        var result = await Users.ChangeRoleAsync(first.Id, PortalRoles.Viewer);
 
         Assert.True(result.Succeeded, result.Error);
         Assert.Equal(PortalRoles.Viewer, (await Users.ListAsync()).Single(u => u.Id == first.Id).Role);
@@ -57,9 +57,9 @@ public sealed class UserAdminServiceTests : CoreTestBase
     {
         var first = await CreateAsync("first@portal.test", PortalRoles.Admin);
         var second = await CreateAsync("second@portal.test", PortalRoles.Admin);
-        Assert.True((await Users.SetLockedAsync("test", second.Id, locked: true)).Succeeded);
+        Assert.True((await Users.SetLockedAsync(second.Id, locked: true)).Succeeded);
 
-        var result = await Users.ChangeRoleAsync("test", first.Id, PortalRoles.Viewer);
+        var result = await Users.ChangeRoleAsync(first.Id, PortalRoles.Viewer);
 
         Assert.False(result.Succeeded);
     }
@@ -70,17 +70,17 @@ public sealed class UserAdminServiceTests : CoreTestBase
         await CreateAsync("admin@portal.test", PortalRoles.Admin);
         var viewer = await CreateAsync("viewer@portal.test", PortalRoles.Viewer);
 
-        Assert.True((await Users.SetLockedAsync("test", viewer.Id, locked: true)).Succeeded);
+        Assert.True((await Users.SetLockedAsync(viewer.Id, locked: true)).Succeeded);
         Assert.True((await Users.ListAsync()).Single(u => u.Id == viewer.Id).IsLockedOut);
 
-        Assert.True((await Users.SetLockedAsync("test", viewer.Id, locked: false)).Succeeded);
+        Assert.True((await Users.SetLockedAsync(viewer.Id, locked: false)).Succeeded);
         Assert.False((await Users.ListAsync()).Single(u => u.Id == viewer.Id).IsLockedOut);
     }
 
     [Fact]
     public async Task AShortPasswordIsRefusedWithTheReason()
     {
-        var result = await Users.CreateAsync("test", "short@portal.test", "tooshort", PortalRoles.Viewer);
+        var result = await Users.CreateAsync("short@portal.test", "tooshort", PortalRoles.Viewer);
 
         Assert.False(result.Succeeded);
         Assert.Contains("12", result.Error);
@@ -92,7 +92,7 @@ public sealed class UserAdminServiceTests : CoreTestBase
     {
         var viewer = await CreateAsync("viewer@portal.test", PortalRoles.Viewer);
 
-        var result = await Users.ResetPasswordAsync("test", viewer.Id, "weak");
+        var result = await Users.ResetPasswordAsync(viewer.Id, "weak");
 
         Assert.False(result.Succeeded);
         await using var scope = Services.CreateAsyncScope();
@@ -106,7 +106,7 @@ public sealed class UserAdminServiceTests : CoreTestBase
     {
         var viewer = await CreateAsync("viewer@portal.test", PortalRoles.Viewer);
         await CreateAsync("admin@portal.test", PortalRoles.Admin);
-        await Users.ChangeRoleAsync("admin@portal.test", viewer.Id, PortalRoles.Admin);
+        await Users.ChangeRoleAsync(viewer.Id, PortalRoles.Admin);
 
         await using var db = await Get<Microsoft.EntityFrameworkCore.IDbContextFactory<Portal.Core.Data.PortalDbContext>>().CreateDbContextAsync();
         var actions = db.AuditEntries.OrderBy(e => e.Id).Select(e => e.Action).ToList();

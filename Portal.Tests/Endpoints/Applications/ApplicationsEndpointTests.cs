@@ -1,3 +1,4 @@
+using Portal.Core.Security;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,14 +33,14 @@ public sealed class ApplicationsEndpointTests : IDisposable
     public async Task AViewerMaySeeApplicationsButTheKeyServiceRefusesTheirReveal()
     {
         await _portal.SeedUserAsync(PortalAppFactory.ViewerEmail, PortalRoles.Viewer);
-        var apps = _portal.Services.GetRequiredService<ApplicationService>();
-        var keys = _portal.Services.GetRequiredService<ApiKeyService>();
-        var app = (await apps.CreateAsync("test", "Shop")).Value!;
-        var issued = (await keys.GenerateAsync("test", app.Id)).Value!;
+        var apps = _portal.Admin<ApplicationService>();
+        var keys = _portal.Admin<ApiKeyService>();
+        var app = (await apps.CreateAsync("Shop")).Value!;
+        var issued = (await keys.GenerateAsync(app.Id)).Value!;
         var viewer = await _portal.CreateSignedInClientAsync(PortalAppFactory.ViewerEmail);
 
         var page = await viewer.GetAsync($"/applications/{app.Id}");
-        var reveal = await keys.RevealAsync(PortalAppFactory.ViewerEmail, actorIsAdmin: false, issued.KeyId);
+        var reveal = await _portal.As<ApiKeyService>(new Actor(null, PortalAppFactory.ViewerEmail, IsAdmin: false)).RevealAsync(issued.KeyId);
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.DoesNotContain(issued.Key, await page.Content.ReadAsStringAsync());
@@ -62,12 +63,12 @@ public sealed class ApplicationsEndpointTests : IDisposable
     public async Task TheRunningPortalsDatabaseFilesHoldNoKeyInPlainText()
     {
         await _portal.SeedUserAsync(PortalAppFactory.AdminEmail, PortalRoles.Admin);
-        var app = (await _portal.Services.GetRequiredService<ApplicationService>().CreateAsync("test", "Shop")).Value!;
-        var keys = _portal.Services.GetRequiredService<ApiKeyService>();
+        var app = (await _portal.Admin<ApplicationService>().CreateAsync("Shop")).Value!;
+        var keys = _portal.Admin<ApiKeyService>();
         var values = new List<string>();
-        for (var i = 0; i < 3; i++) values.Add((await keys.GenerateAsync("test", app.Id, $"k{i}")).Value!.Key);
+        for (var i = 0; i < 3; i++) values.Add((await keys.GenerateAsync(app.Id, $"k{i}")).Value!.Key);
         var rotated = (await keys.ListAsync(app.Id))[0];
-        values.Add((await keys.RotateAsync("test", rotated.Id)).Value!.Key);
+        values.Add((await keys.RotateAsync(rotated.Id)).Value!.Key);
 
         using var all = new MemoryStream();
         foreach (var path in new[] { _portal.DatabasePath, _portal.DatabasePath + "-wal" }.Where(File.Exists))

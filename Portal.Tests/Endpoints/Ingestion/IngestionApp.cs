@@ -20,15 +20,16 @@ public sealed class IngestionApp : IAsyncDisposable
         var app = new IngestionApp();
         configure?.Invoke(app.Factory);
         if (kestrel) app.BaseAddress = app.Factory.StartKestrel(); else app.Factory.EnsureStarted();
-        var created = await app.Get<ApplicationService>().CreateAsync("test", "Shop");
+        var created = await app.Get<ApplicationService>().CreateAsync("Shop");
         app.AppId = created.Value!.Id;
-        app.Key = (await app.Get<ApiKeyService>().GenerateAsync("test", app.AppId)).Value!.Key;
+        app.Key = (await app.Get<ApiKeyService>().GenerateAsync(app.AppId)).Value!.Key;
         return app;
     }
 
     public string? BaseAddress { get; private set; }
 
-    public T Get<T>() where T : notnull => Factory.Services.GetRequiredService<T>();
+    /// <summary>A service as an Admin uses it.</summary>
+    public T Get<T>() where T : notnull => Factory.Admin<T>();
 
     public HttpClient Client() => BaseAddress is null ? Factory.CreateRawClient() : new HttpClient { BaseAddress = new Uri(BaseAddress) };
 

@@ -4,44 +4,92 @@ using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Portal.Core.Users;
+using Portal.Security;
 
 namespace Portal.Components.Account;
 
-// This is a server-side AuthenticationStateProvider that revalidates the security stamp for the connected user
-// every 30 minutes an interactive circuit is connected.
-internal sealed class IdentityRevalidatingAuthenticationStateProvider(
-        ILoggerFactory loggerFactory,
-        IServiceScopeFactory scopeFactory,
-        IOptions<IdentityOptions> options)
-    : RevalidatingServerAuthenticationStateProvider(loggerFactory)
+/// <summary>
+/// Rechecks an open circuit's user against the database every <see cref="SessionSecurityOptions.RevalidationInterval"/>
+/// and signs the circuit out when the user is gone, locked or has a new security stamp (role change, password
+/// reset, lock). Unlike the framework's revalidating provider it waits on <see cref="TimeProvider"/>, so tests can
+/// move the clock instead of waiting.
+/// </summary>
+internal sealed class IdentityRevalidatingAuthenticationStateProvider : ServerAuthenticationStateProvider, IDisposable
 {
-    protected override TimeSpan RevalidationInterval => TimeSpan.FromMinutes(30);
+    private readonly IServiceScopeFactory _scopes;
+    private readonly IOptions<IdentityOptions> _identity;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _interval;
+    private readonly ILogger _logger;
+    private CancellationTokenSource? _loop;
 
-    protected override async Task<bool> ValidateAuthenticationStateAsync(
-        AuthenticationState authenticationState, CancellationToken cancellationToken)
+    public IdentityRevalidatingAuthenticationStateProvider(IServiceScopeFactory scopes, IOptions<IdentityOptions> identity,
+        IOptions<SessionSecurityOptions> session, TimeProvider time, ILogger<IdentityRevalidatingAuthenticationStateProvider> logger)
     {
-        // Get the user manager from a new scope to ensure it fetches fresh data
-        await using var scope = scopeFactory.CreateAsyncScope();
-        var userManager = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
-        return await ValidateSecurityStampAsync(userManager, authenticationState.User);
+        _scopes = scopes;
+        _identity = identity;
+        _time = time;
+        _interval = session.Value.RevalidationInterval;
+        _logger = logger;
+        AuthenticationStateChanged += Revalidate;
     }
 
-    private async Task<bool> ValidateSecurityStampAsync(UserManager<PortalUser> userManager, ClaimsPrincipal principal)
+    public void Dispose()
     {
-        var user = await userManager.GetUserAsync(principal);
-        if (user is null)
+        AuthenticationStateChanged -= Revalidate;
+        _loop?.Cancel();
+        _loop?.Dispose();
+    }
+
+    private void Revalidate(Task<AuthenticationState> state)
+    {
+        _loop?.Cancel();
+        _loop?.Dispose();
+        _loop = new CancellationTokenSource();
+        _ = RevalidateLoopAsync(state, _loop.Token);
+    }
+
+    private async Task RevalidateLoopAsync(Task<AuthenticationState> stateTask, CancellationToken cancellationToken)
+    {
+        var user = (await stateTask).User;
+        if (user.Identity?.IsAuthenticated != true) return;
+        while (true)
         {
-            return false;
+            try
+            {
+                await Task.Delay(_interval, _time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            bool valid;
+            try
+            {
+                valid = await IsStillValidAsync(user);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "Revalidating the circuit's user failed; signing the circuit out");
+                valid = false;
+            }
+            if (cancellationToken.IsCancellationRequested) return;
+            if (!valid)
+            {
+                SetAuthenticationState(Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity()))));
+                return;
+            }
         }
-        else if (!userManager.SupportsUserSecurityStamp)
-        {
-            return true;
-        }
-        else
-        {
-            var principalStamp = principal.FindFirstValue(options.Value.ClaimsIdentity.SecurityStampClaimType);
-            var userStamp = await userManager.GetSecurityStampAsync(user);
-            return principalStamp == userStamp;
-        }
+    }
+
+    private async Task<bool> IsStillValidAsync(ClaimsPrincipal principal)
+    {
+        // A fresh scope: the circuit's own would hand back a user cached hours ago.
+        await using var scope = _scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var user = await users.GetUserAsync(principal);
+        if (user is null || await users.IsLockedOutAsync(user)) return false;
+        if (!users.SupportsUserSecurityStamp) return true;
+        return principal.FindFirstValue(_identity.Value.ClaimsIdentity.SecurityStampClaimType) == await users.GetSecurityStampAsync(user);
     }
 }

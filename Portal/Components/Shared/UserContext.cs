@@ -1,15 +1,12 @@
-using Portal.Core.Users;
-using System.Security.Claims;
-using Microsoft.AspNetCore.Components.Authorization;
+using Portal.Core.Security;
 
 namespace Portal.Components.Shared;
 
-/// <summary>Who is signed in to this circuit: the actor named in audit entries, and whether they are an Admin.</summary>
-public sealed class UserContext(AuthenticationStateProvider authentication)
+/// <summary>
+/// What pages show for the signed-in user. Pages only hide what Core would refuse anyway: <see cref="IsAdminAsync"/>
+/// asks the same <see cref="ICurrentUser"/> the services check.
+/// </summary>
+public sealed class UserContext(ICurrentUser currentUser)
 {
-    public async Task<ClaimsPrincipal> GetPrincipalAsync() => (await authentication.GetAuthenticationStateAsync()).User;
-
-    public async Task<string> GetNameAsync() => (await GetPrincipalAsync()).Identity?.Name ?? "unknown";
-
-    public async Task<bool> IsAdminAsync() => (await GetPrincipalAsync()).IsInRole(PortalRoles.Admin);
+    public async Task<bool> IsAdminAsync() => (await currentUser.GetAsync()).IsAdmin;
 }
