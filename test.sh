@@ -18,6 +18,14 @@ need_package() { # need_package <command-or-path> <debian-package>
 
 # The browser tests drive Debian's Chromium through Microsoft.Playwright; no browser download.
 need_package /usr/bin/chromium chromium
+# One browser test runs Segment's real analytics.js (from npm, pinned by its package-lock.json).
+need_package node nodejs
+need_package npm npm
+segment=Portal.Tests/Browser/segment
+if [ ! -f "$segment/node_modules/@segment/analytics-next/dist/umd/index.js" ]; then
+  echo "test.sh: installing Segment's analytics.js from npm"
+  npm ci --prefix "$segment" --no-audit --no-fund --loglevel=error
+fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

@@ -23,6 +23,9 @@ public sealed class IngestionComponentTests : PortalComponentTest
         Assert.Contains("data-portal-key=\"0f8fad5b-d9cb-469f-a165-70867728950e\"", code);
         Assert.Contains("data-portal-base-url=\"https://portal.example.com\"", code);
         Assert.Contains("portal.initialize({", code);
+        var segment = cut.Find("[data-testid=agent-snippet-segment-code]").TextContent;
+        Assert.Contains("data-portal-key=\"0f8fad5b-d9cb-469f-a165-70867728950e\"", segment);
+        Assert.DoesNotContain("portal.initialize", segment);
     }
 
     [Fact]
