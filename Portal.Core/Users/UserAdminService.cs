@@ -77,6 +77,26 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, AuditLog audit
         return OperationResult.Success;
     }
 
+    /// <summary>
+    /// Lifts any lock on the account with this email: an Admin's lock, a two-factor lockout, and (through a new
+    /// security stamp) the per-address sign-in throttles that running servers keep for it. For the CLI, where
+    /// a locked-out last Admin has no other way back.
+    /// </summary>
+    // AUTHZ: admin-only
+    public async Task<OperationResult> UnlockByEmailAsync(string actor, string email, CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var user = await users.FindByEmailAsync(email);
+        if (user is null) return OperationResult.Fail($"No user has the email '{email}'.");
+        var result = await users.SetLockoutEndDateAsync(user, null);
+        if (result.Succeeded) result = await users.ResetAccessFailedCountAsync(user);
+        if (result.Succeeded) result = await users.UpdateSecurityStampAsync(user);
+        if (!result.Succeeded) return OperationResult.Fail(Describe(result));
+        await audit.RecordAsync(actor, AuditActions.UserUnlocked, user.Email ?? email, null, cancellationToken);
+        return OperationResult.Success;
+    }
+
     public async Task<OperationResult> ResetPasswordAsync(string actor, string userId, string newPassword, CancellationToken cancellationToken = default)
     {
         await using var scope = scopes.CreateAsyncScope();
