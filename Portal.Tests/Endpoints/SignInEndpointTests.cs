@@ -63,6 +63,19 @@ public sealed class SignInEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AdminUnlockLetsAThrottledOwnerStraightBackIn()
+    {
+        var client = _portal.CreateRawClient();
+        for (var i = 0; i < 5; i++) await PostLoginAsync(client, PortalAppFactory.AdminEmail, "wrong-password-" + i);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await PostLoginAsync(client, PortalAppFactory.AdminEmail, PortalAppFactory.Password)).StatusCode);
+
+        var (exit, _, _) = await _portal.RunCliAsync("admin", "unlock", "--email", PortalAppFactory.AdminEmail);
+
+        Assert.Equal(0, exit);
+        Assert.Equal(HttpStatusCode.Redirect, (await PostLoginAsync(client, PortalAppFactory.AdminEmail, PortalAppFactory.Password)).StatusCode);
+    }
+
+    [Fact]
     public async Task SignOutWithoutAnAntiforgeryTokenIsABadRequest()
     {
         var client = await _portal.CreateSignedInClientAsync(PortalAppFactory.AdminEmail);
