@@ -64,6 +64,8 @@ public static class CoreServiceCollectionExtensions
                 o.Password.RequireLowercase = false;
                 o.Password.RequireUppercase = false;
                 o.Password.RequireNonAlphanumeric = false;
+                // Identity's per-account lockout now counts only failed two-factor codes (only someone who knows
+                // the password can cause those); wrong passwords are throttled per account and client address.
                 o.Lockout.MaxFailedAccessAttempts = 5;
                 o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
                 o.Lockout.AllowedForNewUsers = true;
@@ -71,5 +73,8 @@ public static class CoreServiceCollectionExtensions
                 o.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
             })
             .AddRoles<IdentityRole>()
-            .AddEntityFrameworkStores<PortalDbContext>();
+            .AddPasswordValidator<CommonPasswordValidator>()
+            .AddEntityFrameworkStores<PortalDbContext>()
+            // The authenticator (TOTP) provider for two-factor sign-in.
+            .AddTokenProvider<AuthenticatorTokenProvider<PortalUser>>(TokenOptions.DefaultAuthenticatorProvider);
 }

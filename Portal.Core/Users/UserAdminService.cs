@@ -81,6 +81,26 @@ public sealed class UserAdminService(ICurrentUser currentUser, IServiceScopeFact
         return OperationResult.Success;
     }
 
+    /// <summary>
+    /// Lifts any lock on the account with this email: an Admin's lock, a two-factor lockout, and (through a new
+    /// security stamp) the per-address sign-in throttles that running servers keep for it. For the CLI, where
+    /// a locked-out last Admin has no other way back.
+    /// </summary>
+    public async Task<OperationResult> UnlockByEmailAsync(string email, CancellationToken cancellationToken = default)
+    {
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult.Fail(CurrentUserExtensions.AdminOnly);
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var user = await users.FindByEmailAsync(email);
+        if (user is null) return OperationResult.Fail($"No user has the email '{email}'.");
+        var result = await users.SetLockoutEndDateAsync(user, null);
+        if (result.Succeeded) result = await users.ResetAccessFailedCountAsync(user);
+        if (result.Succeeded) result = await users.UpdateSecurityStampAsync(user);
+        if (!result.Succeeded) return OperationResult.Fail(Describe(result));
+        await audit.RecordAsync(actor.Name, AuditActions.UserUnlocked, user.Email ?? email, null, cancellationToken);
+        return OperationResult.Success;
+    }
+
     public async Task<OperationResult> ResetPasswordAsync(string userId, string newPassword, CancellationToken cancellationToken = default)
     {
         if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult.Fail(CurrentUserExtensions.AdminOnly);

@@ -53,5 +53,39 @@ public sealed class AdminCliTests : IDisposable
         Assert.Contains("already taken", error);
     }
 
+    [Fact]
+    public async Task UnlockLiftsAnAdminsLockAndTheFailedCount()
+    {
+        await RunAsync("admin", "create-user", "--email", "ops@portal.test", "--password", PortalAppFactory.Password);
+        await RunAsync("admin", "create-user", "--email", "viewer@portal.test", "--password", PortalAppFactory.Password, "--role", "Viewer");
+        var users = _portal.Admin<UserAdminService>();
+        var viewer = (await users.ListAsync()).Single(u => u.Email == "viewer@portal.test");
+        Assert.True((await users.SetLockedAsync(viewer.Id, locked: true)).Succeeded);
+
+        var (exit, output, _) = await RunAsync("admin", "unlock", "--email", "viewer@portal.test");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("Unlocked viewer@portal.test", output);
+        Assert.False((await users.ListAsync()).Single(u => u.Id == viewer.Id).IsLockedOut);
+    }
+
+    [Fact]
+    public async Task UnlockOfAnUnknownEmailExitsOne()
+    {
+        var (exit, _, error) = await RunAsync("admin", "unlock", "--email", "nobody@portal.test");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("nobody@portal.test", error);
+    }
+
+    [Fact]
+    public async Task UnlockWithoutAnEmailIsAUsageError()
+    {
+        var (exit, _, error) = await RunAsync("admin", "unlock");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--email", error);
+    }
+
     public void Dispose() => _portal.Dispose();
 }

@@ -80,7 +80,7 @@ public sealed class FirstRunEndpointTests : IDisposable
     }
 
     [Fact]
-    public async Task FiveWrongPasswordsLockTheAccount()
+    public async Task FiveWrongPasswordsMakeThatAddressWaitWithRetryAfter()
     {
         await _portal.SeedUserAsync(PortalAppFactory.AdminEmail, PortalRoles.Admin);
         var client = _portal.CreateRawClient();
@@ -88,8 +88,9 @@ public sealed class FirstRunEndpointTests : IDisposable
 
         var withRightPassword = await PostLoginAsync(client, PortalAppFactory.Password);
 
-        Assert.Equal(HttpStatusCode.OK, withRightPassword.StatusCode);
-        Assert.Contains("locked", await withRightPassword.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.TooManyRequests, withRightPassword.StatusCode);
+        Assert.True(withRightPassword.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Contains("Too many failed sign-ins", await withRightPassword.Content.ReadAsStringAsync());
     }
 
     [Fact]

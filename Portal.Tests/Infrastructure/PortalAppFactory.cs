@@ -36,6 +36,8 @@ public partial class PortalAppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Database:SqlitePath", DatabasePath);
         builder.UseSetting("KeyRing:Path", Path.Combine(DataDirectory, "keys"));
         builder.UseSetting("Serilog:WriteTo:1:Args:path", Path.Combine(DataDirectory, "logs", "portal-.log"));
+        // Tests talk plain http; production's "always Secure" default is tested on its own (ReverseProxyTests).
+        builder.UseSetting("Https:SecureCookies", "SameAsRequest");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         if (ConfigureServices is not null) builder.ConfigureTestServices(ConfigureServices);
     }

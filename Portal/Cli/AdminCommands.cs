@@ -29,6 +29,25 @@ internal static class AdminCommands
             return ExitCodes.Ok;
         });
 
-        return new Command("admin", "User administration.") { createUser };
+        return new Command("admin", "User administration.") { createUser, Unlock(services, output) };
+    }
+
+    private static Command Unlock(IServiceProvider services, TextWriter output)
+    {
+        var email = new Option<string>("--email") { Description = "Sign-in email of the locked user.", Required = true };
+        var unlock = new Command("unlock", "Lift an Admin's lock, a two-factor lockout and failed sign-in throttles from a user.") { email };
+        unlock.SetAction(async (parse, ct) =>
+        {
+            var users = services.GetRequiredService<UserAdminService>();
+            var result = await users.UnlockByEmailAsync(parse.GetRequiredValue(email), ct);
+            if (!result.Succeeded)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"error: {result.Error}");
+                return ExitCodes.Failed;
+            }
+            await output.WriteLineAsync($"Unlocked {parse.GetValue(email)}.");
+            return ExitCodes.Ok;
+        });
+        return unlock;
     }
 }

@@ -2,6 +2,7 @@ using Portal.Components;
 using Portal.Core.Data;
 using Portal.Logging;
 using Portal.Security;
+using Portal.Security.SignIn;
 using Portal.Setup;
 
 namespace Portal.Hosting;
@@ -16,18 +17,21 @@ public static class WebApplicationExtensions
     /// <summary>The middleware pipeline, in order.</summary>
     public static WebApplication UsePortalWeb(this WebApplication app)
     {
+        app.UsePortalForwardedHeaders();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
             app.UseHsts();
         }
         app.UseSecurityHeaders();
+        app.UsePortalCookiePolicy();
         app.UsePortalRequestLogging();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseMiddleware<SetupGateMiddleware>();
         // Only endpoints that name a policy get CORS headers (the agent ingestion route).
         app.UseCors();
         app.UseAuthentication();
+        app.UsePortalTwoFactorEnforcement();
         app.UseAuthorization();
         app.UseRateLimiter();
         app.UseAntiforgery();

@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -8,13 +7,12 @@ using Portal.Components.Account;
 using Portal.Core.Applications;
 using Portal.Core.Users;
 using Portal.Security;
+using Portal.Security.SignIn;
 
 namespace Portal.Hosting;
 
 public static class WebServiceCollectionExtensions
 {
-    public const string LoginRateLimitPolicy = "login";
-
     /// <summary>The admin UI: Blazor Server, MudBlazor, cookie sign-in, authorization and rate limits.</summary>
     public static IServiceCollection AddPortalWeb(this IServiceCollection services)
     {
@@ -49,14 +47,10 @@ public static class WebServiceCollectionExtensions
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(PortalPolicies.Admin, p => p.RequireRole(PortalRoles.Admin));
 
-        services.AddRateLimiter(o =>
-        {
-            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            // Password guessing is slowed per client address on top of Identity's per-account lockout.
-            o.AddPolicy(LoginRateLimitPolicy, ctx => RateLimitPartition.GetFixedWindowLimiter(
-                ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = 20, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-        });
+        services.AddRateLimiter(o => o.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
+        services.AddPortalSignInSecurity();
+        services.AddPortalForwardedHeaders();
+        services.AddPortalHttps();
 
         services.AddScoped<Portal.Components.Shared.UserContext>();
         services.AddScoped<Portal.Components.Browse.SelectedApplication>();

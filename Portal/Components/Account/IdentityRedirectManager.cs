@@ -20,11 +20,14 @@ internal sealed class IdentityRedirectManager(NavigationManager navigationManage
     {
         uri ??= "";
 
-        // Prevent open redirects.
-        if (!Uri.IsWellFormedUriString(uri, UriKind.Relative)
-            || uri.StartsWith("//", StringComparison.Ordinal))
+        // Our own absolute URLs become relative; anything leading elsewhere goes home instead of off-site.
+        if (uri.StartsWith(navigationManager.BaseUri, StringComparison.OrdinalIgnoreCase))
         {
             uri = navigationManager.ToBaseRelativePath(uri);
+        }
+        if (!LocalUrl.IsSafe(uri))
+        {
+            uri = "";
         }
 
         navigationManager.NavigateTo(uri);
