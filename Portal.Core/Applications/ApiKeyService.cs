@@ -8,7 +8,7 @@ using Portal.Core.Security;
 namespace Portal.Core.Applications;
 
 /// <summary>A newly issued key: the only moment its full value is handed out without a reveal.</summary>
-public sealed record IssuedApiKey(Guid KeyId, Guid ApplicationId, string Key, string Hint);
+public sealed record IssuedApiKey(Guid KeyId, Guid ApplicationId, string Key, string Hint, ApiKeyOrigin Origin);
 
 /// <summary>
 /// Issues and manages API keys. Values are stored hashed and encrypted, never in plain text; audit
@@ -40,7 +40,7 @@ public sealed class ApiKeyService(
         await db.SaveChangesAsync(cancellationToken);
         resolver.Invalidate();
         await audit.RecordAsync(actor.Name, AuditActions.KeyGenerated, Target(app.Name, key.Hint), key.Label, cancellationToken);
-        return OperationResult<IssuedApiKey>.Ok(new IssuedApiKey(key.Id, applicationId, value, key.Hint));
+        return OperationResult<IssuedApiKey>.Ok(new IssuedApiKey(key.Id, applicationId, value, key.Hint, ApiKeyOrigin.Generated));
     }
 
     /// <summary>Takes over an existing Pendo key so Segment's configuration keeps working; a key Portal already holds is refused.</summary>
@@ -49,8 +49,7 @@ public sealed class ApiKeyService(
     {
         if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult<IssuedApiKey>.Fail(CurrentUserExtensions.AdminOnly);
         var value = ApiKeyFormat.Normalize(presentedKey ?? "");
-        if (!ApiKeyFormat.IsWellFormed(value))
-            return OperationResult<IssuedApiKey>.Fail("That is not a Pendo API key: expected 36 characters like xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (hex digits and dashes).");
+        if (!ApiKeyFormat.IsWellFormed(value)) return OperationResult<IssuedApiKey>.Fail(NotAPendoKey);
         if (label is { Length: > MaxLabelLength }) return OperationResult<IssuedApiKey>.Fail($"A label has at most {MaxLabelLength} characters.");
 
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
@@ -58,10 +57,7 @@ public sealed class ApiKeyService(
         if (app is null) return OperationResult<IssuedApiKey>.Fail("That application does not exist.");
         if (app.IsArchived) return OperationResult<IssuedApiKey>.Fail("The application is archived: restore it first.");
 
-        var hash = ApiKeyFormat.Hash(value);
-        var known = await db.ApiKeys.AsNoTracking().Where(k => k.Hash == hash)
-            .Select(k => new { AppName = k.Application!.Name }).FirstOrDefaultAsync(cancellationToken);
-        if (known is not null) return Duplicate(known.AppName, value);
+        if (await KnownAsync(db, value, cancellationToken) is { } duplicate) return duplicate;
 
         var key = NewKey(applicationId, value, label, ApiKeyOrigin.Imported, actor.Name);
         db.ApiKeys.Add(key);
@@ -76,7 +72,7 @@ public sealed class ApiKeyService(
         }
         resolver.Invalidate();
         await audit.RecordAsync(actor.Name, AuditActions.KeyImported, Target(app.Name, key.Hint), key.Label, cancellationToken);
-        return OperationResult<IssuedApiKey>.Ok(new IssuedApiKey(key.Id, applicationId, value, key.Hint));
+        return OperationResult<IssuedApiKey>.Ok(new IssuedApiKey(key.Id, applicationId, value, key.Hint, ApiKeyOrigin.Imported));
     }
 
     public async Task<OperationResult> LabelAsync(Guid keyId, string? label, CancellationToken cancellationToken = default)
@@ -95,10 +91,11 @@ public sealed class ApiKeyService(
     }
 
     /// <summary>
-    /// Issues a replacement key (same label) and lets the old one keep working for
-    /// <see cref="ApiKeyOptions.RotationGraceDays"/>, so Segment can be switched over without losing events.
+    /// Replaces a key (same label) and lets the old one keep working for <see cref="ApiKeyOptions.RotationGraceDays"/>,
+    /// so Segment can be switched over without losing events. A Portal key is replaced by a newly generated one; a
+    /// Pendo key only by the new key Pendo issued (<paramref name="newPendoKey"/>), since Pendo would refuse any other.
     /// </summary>
-    public async Task<OperationResult<IssuedApiKey>> RotateAsync(Guid keyId, CancellationToken cancellationToken = default)
+    public async Task<OperationResult<IssuedApiKey>> RotateAsync(Guid keyId, string? newPendoKey = null, CancellationToken cancellationToken = default)
     {
         if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult<IssuedApiKey>.Fail(CurrentUserExtensions.AdminOnly);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
@@ -109,8 +106,22 @@ public sealed class ApiKeyService(
         if (old.ReplacedByKeyId is not null || !old.IsActiveAt(now)) return OperationResult<IssuedApiKey>.Fail("That key has already been rotated.");
         if (old.Application!.IsArchived) return OperationResult<IssuedApiKey>.Fail("The application is archived: restore it first.");
 
-        var value = ApiKeyFormat.Generate();
-        var replacement = NewKey(old.ApplicationId, value, old.Label, ApiKeyOrigin.Generated, actor.Name);
+        string value;
+        if (old.Origin == ApiKeyOrigin.Imported)
+        {
+            if (string.IsNullOrWhiteSpace(newPendoKey))
+                return OperationResult<IssuedApiKey>.Fail("This is a Pendo key: give the new key Pendo issued (Portal cannot make one Pendo accepts).");
+            value = ApiKeyFormat.Normalize(newPendoKey);
+            if (!ApiKeyFormat.IsWellFormed(value)) return OperationResult<IssuedApiKey>.Fail(NotAPendoKey);
+            if (await KnownAsync(db, value, cancellationToken) is { } duplicate) return duplicate;
+        }
+        else
+        {
+            if (!string.IsNullOrWhiteSpace(newPendoKey))
+                return OperationResult<IssuedApiKey>.Fail("This is a Portal key: its replacement is generated. Import a Pendo key instead.");
+            value = ApiKeyFormat.Generate();
+        }
+        var replacement = NewKey(old.ApplicationId, value, old.Label, old.Origin, actor.Name);
         db.ApiKeys.Add(replacement);
         old.ExpiresAt = now.AddDays(options.Value.RotationGraceDays);
         old.ReplacedByKeyId = replacement.Id;
@@ -118,7 +129,7 @@ public sealed class ApiKeyService(
         resolver.Invalidate();
         await audit.RecordAsync(actor.Name, AuditActions.KeyRotated, Target(old.Application.Name, old.Hint),
             $"replaced by …{replacement.Hint}; old key expires {old.ExpiresAt:u}", cancellationToken);
-        return OperationResult<IssuedApiKey>.Ok(new IssuedApiKey(replacement.Id, old.ApplicationId, value, replacement.Hint));
+        return OperationResult<IssuedApiKey>.Ok(new IssuedApiKey(replacement.Id, old.ApplicationId, value, replacement.Hint, replacement.Origin));
     }
 
     /// <summary>Stops a key at once, grace period or not.</summary>
@@ -200,6 +211,18 @@ public sealed class ApiKeyService(
         : expiresAt is null ? ApiKeyStatus.Active
         : expiresAt > now ? ApiKeyStatus.Expiring
         : ApiKeyStatus.Expired;
+
+    private const string NotAPendoKey =
+        "That is not a Pendo API key: expected 36 characters like xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (hex digits and dashes).";
+
+    /// <summary>The refusal for a key Portal already holds, or null when it is new.</summary>
+    private static async Task<OperationResult<IssuedApiKey>?> KnownAsync(PortalDbContext db, string value, CancellationToken cancellationToken)
+    {
+        var hash = ApiKeyFormat.Hash(value);
+        var known = await db.ApiKeys.AsNoTracking().Where(k => k.Hash == hash)
+            .Select(k => new { AppName = k.Application!.Name }).FirstOrDefaultAsync(cancellationToken);
+        return known is null ? null : Duplicate(known.AppName, value);
+    }
 
     private static OperationResult<IssuedApiKey> Duplicate(string? appName, string value) => OperationResult<IssuedApiKey>.Fail(
         appName is null

@@ -20,19 +20,32 @@ public sealed class WebhookUrlBuilder(IOptions<WebhookOptions> options, IListenA
     /// <summary>The canonical spelling of a configured region, or null.</summary>
     public string? FindRegion(string? name) => options.Value.Regions.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))?.Name;
 
-    /// <summary>A row per configured region, then "This Portal" (see <see cref="PortalBaseUrl"/>) when its address is known.</summary>
-    public IReadOnlyList<WebhookUrl> Build(string key)
+    /// <summary>
+    /// The URLs a key works at: for a Pendo key a row per configured region, then "This Portal" (see
+    /// <see cref="PortalBaseUrl"/>) when its address is known; a Portal key works at this Portal only.
+    /// </summary>
+    public IReadOnlyList<WebhookUrl> Build(string key, ApiKeyOrigin origin)
     {
-        var rows = options.Value.Regions
-            .Select(r => new WebhookUrl(r.Name, r.UrlTemplate.Replace(WebhookOptions.KeyPlaceholder, key, StringComparison.Ordinal), false))
-            .ToList();
+        var rows = origin == ApiKeyOrigin.Imported ? RegionUrls(key).ToList() : [];
         var portal = ThisPortalUrl(key);
         if (portal is not null) rows.Add(new WebhookUrl(ThisPortal, portal, true));
         return rows;
     }
 
+    /// <summary>A configured region's URL for a key, whatever the key's origin (the test sender may try any), or null.</summary>
+    public string? RegionUrl(string region, string key) =>
+        RegionUrls(key).FirstOrDefault(r => string.Equals(r.Name, region, StringComparison.OrdinalIgnoreCase))?.Url;
+
+    /// <summary>One sentence on where a key of this origin works, shown beside its URLs.</summary>
+    public static string WhereItWorks(ApiKeyOrigin origin) => origin == ApiKeyOrigin.Imported
+        ? "A Pendo key: Pendo's regions accept it, and so does this Portal."
+        : "A Portal key: only this Portal accepts it, since Pendo never issued it. To send to Pendo, import the application's Pendo key.";
+
     public string? ThisPortalUrl(string key) =>
         PortalBaseUrl() is { } baseUrl ? baseUrl + "/" + IngestionPath + key : null;
+
+    private IEnumerable<WebhookUrl> RegionUrls(string key) => options.Value.Regions
+        .Select(r => new WebhookUrl(r.Name, r.UrlTemplate.Replace(WebhookOptions.KeyPlaceholder, key, StringComparison.Ordinal), false));
 
     /// <summary>Whether "This Portal" comes from <see cref="WebhookOptions.PublicBaseUrl"/> rather than the listening address.</summary>
     public bool HasPublicBaseUrl => !string.IsNullOrWhiteSpace(options.Value.PublicBaseUrl);

@@ -128,9 +128,9 @@ public sealed class TestEventRunner(
                 if (portal is null) error = "This Portal's address is unknown: set Webhooks:PublicBaseUrl.";
                 return portal;
             case TestEventTargetKind.Region:
-                var row = urls.Build(key).FirstOrDefault(r => !r.IsThisPortal && string.Equals(r.Name, target.Name, StringComparison.OrdinalIgnoreCase));
-                if (row is null) error = $"No region named '{target.Name}' is configured.";
-                return row?.Url;
+                var region = urls.RegionUrl(target.Name, key);
+                if (region is null) error = $"No region named '{target.Name}' is configured.";
+                return region;
             default:
                 if (!Uri.TryCreate(target.CustomBaseUrl?.Trim(), UriKind.Absolute, out var custom) || custom.Scheme is not ("http" or "https"))
                 {

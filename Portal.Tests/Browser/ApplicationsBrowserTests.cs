@@ -11,12 +11,12 @@ public sealed class ApplicationsBrowserTests(BrowserFixture browser) : IDisposab
     private readonly PortalAppFactory _portal = new();
 
     [Fact]
-    public async Task AnAdminCreatesAnAppGeneratesAKeyAndCopiesExactlyItsUsWebhookUrl()
+    public async Task AnAdminCreatesAnAppGeneratesAKeyAndCopiesExactlyItsPortalWebhookUrl()
     {
         var baseUrl = _portal.StartKestrel();
         await _portal.SeedUserAsync(PortalAppFactory.AdminEmail, PortalRoles.Admin);
 
-        await browser.RunAsync(nameof(AnAdminCreatesAnAppGeneratesAKeyAndCopiesExactlyItsUsWebhookUrl), baseUrl, async page =>
+        await browser.RunAsync(nameof(AnAdminCreatesAnAppGeneratesAKeyAndCopiesExactlyItsPortalWebhookUrl), baseUrl, async page =>
         {
             await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new BrowserContextGrantPermissionsOptions { Origin = baseUrl });
             await page.SignInAsync(PortalAppFactory.AdminEmail);
@@ -33,11 +33,14 @@ public sealed class ApplicationsBrowserTests(BrowserFixture browser) : IDisposab
 
             var key = (await page.Locator("[data-testid=issued-key]").TextContentAsync())!.Trim();
             Assert.Matches("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", key);
-            await page.ClickAsync("[data-testid=copy-url-us]");
-            await Assertions.Expect(page.Locator(".mud-snackbar", new PageLocatorOptions { HasText = "Copied US URL" })).ToBeVisibleAsync();
+            // A generated key works at this Portal only, and the dialog says so instead of offering Pendo's URLs.
+            await Assertions.Expect(page.Locator("[data-testid=key-origin-note]")).ToContainTextAsync("only this Portal accepts it");
+            await Assertions.Expect(page.Locator("[data-testid=copy-url-us]")).ToHaveCountAsync(0);
+            await page.ClickAsync("[data-testid=copy-url-this-portal]");
+            await Assertions.Expect(page.Locator(".mud-snackbar", new PageLocatorOptions { HasText = "Copied This Portal URL" })).ToBeVisibleAsync();
 
             var clipboard = await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
-            Assert.Equal($"https://data.pendo.io/data/segmentio/{key}", clipboard);
+            Assert.Equal($"{baseUrl}/data/segmentio/{key}", clipboard);
         });
     }
 

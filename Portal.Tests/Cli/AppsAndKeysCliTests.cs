@@ -50,7 +50,7 @@ public sealed class AppsAndKeysCliTests : IDisposable
     }
 
     [Fact]
-    public async Task KeysCreatePrintsTheKeyOnceWithItsWebhookUrlsAndTheKeyResolves()
+    public async Task KeysCreatePrintsTheKeyOnceWithThisPortalsUrlOnlyAndTheKeyResolves()
     {
         await RunAsync("apps", "create", "--name", "Shop");
 
@@ -61,13 +61,13 @@ public sealed class AppsAndKeysCliTests : IDisposable
         var key = json.GetProperty("key").GetString()!;
         Assert.True(ApiKeyFormat.IsWellFormed(key));
         var urls = json.GetProperty("urls").EnumerateArray().ToDictionary(u => u.GetProperty("region").GetString()!, u => u.GetProperty("url").GetString());
-        Assert.Equal($"https://data.pendo.io/data/segmentio/{key}", urls["US"]);
-        Assert.Equal($"https://data.eu.pendo.io/data/segmentio/{key}", urls["EU"]);
-        Assert.Equal($"https://portal.example.com/data/segmentio/{key}", urls["This Portal"]);
+        // A generated key is a Portal key: Pendo never issued it, so no Pendo region is offered.
+        Assert.Equal([("This Portal", $"https://portal.example.com/data/segmentio/{key}")], urls.Select(u => (u.Key, u.Value)));
         Assert.NotNull(await _portal.Services.GetRequiredService<ApiKeyResolver>().ResolveAsync(key));
 
         var (_, text, _) = await RunAsync("keys", "create", "--app", "Shop");
-        Assert.Contains("https://data.pendo.io/data/segmentio/", text);
+        Assert.Contains("only this Portal accepts it", text);
+        Assert.DoesNotContain("https://data.pendo.io/", text);
     }
 
     [Fact]

@@ -142,7 +142,7 @@ internal static class KeysCommands
 
     private static async Task WriteIssuedAsync(IServiceProvider services, TextWriter output, ApplicationSummary app, IssuedApiKey issued, bool json)
     {
-        var urls = services.GetRequiredService<WebhookUrlBuilder>().Build(issued.Key);
+        var urls = services.GetRequiredService<WebhookUrlBuilder>().Build(issued.Key, issued.Origin);
         if (json)
         {
             await CliOutput.WriteJsonAsync(output, new
@@ -154,7 +154,7 @@ internal static class KeysCommands
         }
         await output.WriteLineAsync($"Key for {app.Name} (shown once; Admins can reveal it later in the web UI):");
         await output.WriteLineAsync($"  {issued.Key}");
-        await output.WriteLineAsync("Segment webhook URLs:");
+        await output.WriteLineAsync("Segment webhook URLs (" + WebhookUrlBuilder.WhereItWorks(issued.Origin) + "):");
         foreach (var url in urls) await output.WriteLineAsync($"  {url.Name,-12} {url.Url}");
         if (!urls.Any(u => u.IsThisPortal))
             await output.WriteLineAsync($"  (set {WebhookOptions.SectionName}:PublicBaseUrl to print this Portal's own URL)");

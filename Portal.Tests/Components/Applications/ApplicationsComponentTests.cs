@@ -42,7 +42,7 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
     }
 
     [Fact]
-    public async Task TheKeyDialogShowsTheKeyAndItsUrlsForEachRegionAndThisPortal()
+    public async Task ThePendoKeyDialogShowsTheKeyAndItsUrlsForEachRegionAndThisPortal()
     {
         SignInAs("admin@portal.test", PortalRoles.Admin);
         Service<Microsoft.Extensions.Configuration.IConfiguration>()["Webhooks:PublicBaseUrl"] = "https://portal.example.com";
@@ -50,12 +50,29 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
         const string key = "01234567-89ab-cdef-0123-456789abcdef";
 
         await providers.InvokeAsync(() => Service<IDialogService>().ShowAsync<KeyIssuedDialog>("Your new key",
-            new DialogParameters<KeyIssuedDialog> { { d => d.Key, key }, { d => d.AppName, "Shop" } }));
+            new DialogParameters<KeyIssuedDialog> { { d => d.Key, key }, { d => d.AppName, "Shop" }, { d => d.Origin, ApiKeyOrigin.Imported } }));
 
         providers.WaitForAssertion(() => Assert.Equal(key, providers.Find("[data-testid=issued-key]").TextContent));
         Assert.Equal($"https://data.pendo.io/data/segmentio/{key}", providers.Find("[data-testid=webhook-url-us]").TextContent);
         Assert.Equal($"https://data.eu.pendo.io/data/segmentio/{key}", providers.Find("[data-testid=webhook-url-eu]").TextContent);
         Assert.Equal($"https://portal.example.com/data/segmentio/{key}", providers.Find("[data-testid=webhook-url-this-portal]").TextContent);
+    }
+
+    [Fact]
+    public async Task APortalKeysDialogOffersThisPortalOnlyAndSaysWhy()
+    {
+        SignInAs("admin@portal.test", PortalRoles.Admin);
+        Service<Microsoft.Extensions.Configuration.IConfiguration>()["Webhooks:PublicBaseUrl"] = "https://portal.example.com";
+        var providers = RenderProviders();
+        const string key = "01234567-89ab-cdef-0123-456789abcdef";
+
+        await providers.InvokeAsync(() => Service<IDialogService>().ShowAsync<KeyIssuedDialog>("Your new key",
+            new DialogParameters<KeyIssuedDialog> { { d => d.Key, key }, { d => d.AppName, "Shop" }, { d => d.Origin, ApiKeyOrigin.Generated } }));
+
+        providers.WaitForAssertion(() => Assert.Equal(key, providers.Find("[data-testid=issued-key]").TextContent));
+        Assert.Equal($"https://portal.example.com/data/segmentio/{key}", providers.Find("[data-testid=webhook-url-this-portal]").TextContent);
+        Assert.Empty(providers.FindAll("[data-testid=webhook-url-us]"));
+        Assert.Contains("only this Portal accepts it", providers.Find("[data-testid=key-origin-note]").TextContent);
     }
 
     [Fact]
@@ -68,7 +85,7 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
         JSInterop.SetupVoid("portal.copy", _ => true).SetVoidResult();
 
         await providers.InvokeAsync(() => Service<IDialogService>().ShowAsync<KeyIssuedDialog>("Your new key",
-            new DialogParameters<KeyIssuedDialog> { { d => d.Key, key }, { d => d.AppName, "Shop" } }));
+            new DialogParameters<KeyIssuedDialog> { { d => d.Key, key }, { d => d.AppName, "Shop" }, { d => d.Origin, ApiKeyOrigin.Imported } }));
         providers.WaitForElement("[data-testid=copy-url-us]").Click();
 
         var call = JSInterop.VerifyInvoke("portal.copy");
@@ -133,7 +150,7 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
     {
         SignInAs("admin@portal.test", PortalRoles.Admin);
         var app = await CreateAppAsync("Shop", "EU");
-        var issued = (await Admin<ApiKeyService>().GenerateAsync(app.Id)).Value!;
+        var issued = (await Admin<ApiKeyService>().ImportAsync(app.Id, "12345678-aaaa-bbbb-cccc-1234567890ab")).Value!;
         JSInterop.SetupVoid("portal.copy", _ => true).SetVoidResult();
         RenderProviders();
 
@@ -159,7 +176,7 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
     {
         SignInAs("viewer@portal.test", PortalRoles.Viewer);
         var app = await CreateAppAsync("Shop");
-        await Admin<ApiKeyService>().GenerateAsync(app.Id);
+        await Admin<ApiKeyService>().ImportAsync(app.Id, "12345678-aaaa-bbbb-cccc-1234567890ab");
         RenderProviders();
 
         var install = Render<InstallSettings>(p => p.Add(k => k.App, app).Add(k => k.IsAdmin, false));

@@ -73,7 +73,8 @@ public sealed class SendTestEventPageTests : PortalComponentTest
     [Fact]
     public async Task ViewersAreNotOfferedACustomUrl()
     {
-        await AppWithKeyAsync();
+        var app = await Admin<ApplicationService>().CreateAsync("Web app");
+        await Admin<ApiKeyService>().ImportAsync(app.Value!.Id, "12345678-aaaa-bbbb-cccc-1234567890ab");
         SignInAs("viewer@portal.test", PortalRoles.Viewer);
         var popovers = Render<MudPopoverProvider>();
         var page = Render<SendTestEvent>();
@@ -83,6 +84,20 @@ public sealed class SendTestEventPageTests : PortalComponentTest
         popovers.WaitForAssertion(() => Assert.Contains("This Portal", popovers.Markup));
         Assert.Contains("EU", popovers.Markup);
         Assert.DoesNotContain("Custom URL", popovers.Markup);
+    }
+
+    [Fact]
+    public async Task APortalKeyIsNotOfferedPendosRegions()
+    {
+        await AppWithKeyAsync();
+        SignInAs("admin@portal.test", PortalRoles.Admin);
+        var popovers = Render<MudPopoverProvider>();
+        var page = Render<SendTestEvent>();
+
+        page.FindComponents<MudSelect<string>>().Single().Find("div.mud-input-control").MouseDown();
+
+        popovers.WaitForAssertion(() => Assert.Equal(["This Portal", "Custom URL"],
+            popovers.FindAll(".mud-list-item").Select(i => i.TextContent.Trim())));
     }
 
     internal static string Json(IRenderedComponent<SendTestEvent> page)

@@ -14,7 +14,7 @@ public sealed class WebhookUrlBuilderTests
     {
         await using var host = await CoreHost.StartAsync(configure: (_, services) => services.AddSingleton<IListenAddress>(new FixedListenAddress("http://127.0.0.1:5000/")));
 
-        var rows = host.Get<WebhookUrlBuilder>().Build(Key);
+        var rows = host.Get<WebhookUrlBuilder>().Build(Key, ApiKeyOrigin.Imported);
 
         Assert.Equal(
         [
@@ -34,7 +34,7 @@ public sealed class WebhookUrlBuilderTests
             ["Webhooks:PublicBaseUrl"] = "https://portal.example.com/",
         }, (_, services) => services.AddSingleton<IListenAddress>(new FixedListenAddress("http://127.0.0.1:5000/")));
 
-        var rows = host.Get<WebhookUrlBuilder>().Build(Key);
+        var rows = host.Get<WebhookUrlBuilder>().Build(Key, ApiKeyOrigin.Imported);
 
         Assert.Equal(["JP", "This Portal"], rows.Select(r => r.Name));
         Assert.Equal($"https://data.jpn.pendo.io/data/segmentio/{Key}", rows[0].Url);
@@ -46,7 +46,7 @@ public sealed class WebhookUrlBuilderTests
     {
         await using var host = await CoreHost.StartAsync();
 
-        Assert.DoesNotContain(host.Get<WebhookUrlBuilder>().Build(Key), r => r.IsThisPortal);
+        Assert.DoesNotContain(host.Get<WebhookUrlBuilder>().Build(Key, ApiKeyOrigin.Imported), r => r.IsThisPortal);
     }
 
     [Theory]
