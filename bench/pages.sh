@@ -19,7 +19,8 @@ trap 'kill "${PORTAL_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 [ -x /usr/bin/chromium ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 dotnet build -c Release bench/PageBench -v q -nologo >/dev/null
 dotnet build -c Release bench/BrowserBench -v q -nologo >/dev/null
-# Published, as in production: a build output run outside Development serves no static assets (no blazor.web.js).
+# Published, as in production (a build output outside Development serves no static assets, so no circuit);
+# the content root is the publish folder, where its wwwroot is.
 dotnet publish -c Release Portal -o "$ROOT/bench/out/portal" -v q -nologo >/dev/null
 BENCH="dotnet bench/PageBench/bin/Release/net10.0/PageBench.dll"
 
@@ -36,7 +37,7 @@ $BENCH measure "$DB" || status=$?
 
 echo "== first render (prerendered HTML over HTTP, signed in)"
 export Database__SqlitePath="$DB" KeyRing__Path="$WORK/keys" ASPNETCORE_URLS="http://127.0.0.1:$PORT" \
-       ASPNETCORE_ENVIRONMENT=Production Serilog__MinimumLevel__Default=Warning
+       ASPNETCORE_ENVIRONMENT=Production Serilog__MinimumLevel__Default=Warning ASPNETCORE_CONTENTROOT="$ROOT/bench/out/portal"
 PORTAL="dotnet $ROOT/bench/out/portal/Portal.dll"
 # A reused database already has the bench user.
 (cd "$WORK" && $PORTAL admin create-user --email bench@portal.test --password "$PASSWORD" --role Admin >/dev/null 2>&1) || [ -n "${BENCH_DB:-}" ]

@@ -56,7 +56,17 @@ await page.GotoAsync("/Account/Login");
 await page.FillAsync("#email", email);
 await page.FillAsync("#password", password);
 await page.ClickAsync("[data-testid=login-submit]");
-await page.Locator("[data-testid=circuit-ready]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+try
+{
+    await page.Locator("[data-testid=circuit-ready]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+}
+catch (TimeoutException)
+{
+    var shot = Path.Combine(Path.GetTempPath(), "browserbench-signin.png");
+    await page.ScreenshotAsync(new() { Path = shot });
+    Console.Error.WriteLine($"Signed in, but no live circuit at {page.Url} within 30 s (screenshot: {shot}).");
+    return 1;
+}
 
 var failed = false;
 Console.WriteLine($"{"page",-16} {"first row: median ms",21} {"worst ms",9}   {"search: median",15} {"worst",7}   {"next page: median",18} {"worst",7}");
@@ -77,7 +87,8 @@ foreach (var (name, path, grid, search, term) in pages)
     var searchTimes = new List<double>();
     if (search is not null)
     {
-        var box = page.Locator($"[data-testid={search}] input");
+        // MudTextField puts its attributes on the input itself.
+        var box = page.Locator($"input[data-testid={search}], [data-testid={search}] input");
         for (var run = 0; run < Runs; run++)
         {
             // Alternate between the term and empty, so each run changes the rows.
