@@ -1,9 +1,14 @@
 using System.Net;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Portal.Core.Applications;
+using Portal.Core.Common;
+using Portal.Core.Data;
+using Portal.Core.Metadata;
 using Portal.Core.Users;
+using Portal.Tests.Core.Browse;
 using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Browser;
@@ -42,6 +47,42 @@ public sealed class GridPagesBrowserTests(BrowserFixture browser) : IDisposable
             await Assertions.Expect(rows.First).ToContainTextAsync("3 track");
             await Assertions.Expect(page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
         });
+    }
+
+    [Fact]
+    public async Task DataMappingsWithLongSamplesComesAliveWhetherItsFirstPageIsHandedOverOrTooBigForThat()
+    {
+        var baseUrl = _portal.StartKestrel();
+        await _portal.SeedUserAsync(PortalAppFactory.ViewerEmail, PortalRoles.Viewer);
+        var data = new BrowseData(_portal.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>());
+        // Past SignalR's 32 KB default once protected and encoded, yet within the snapshot budget; and far past that budget.
+        var handedOver = await AppWithFieldsAsync(data, "Handed over", sampleLength: 300);
+        var tooBig = await AppWithFieldsAsync(data, "Too big", sampleLength: 1_000);
+
+        await browser.RunAsync(nameof(DataMappingsWithLongSamplesComesAliveWhetherItsFirstPageIsHandedOverOrTooBigForThat), baseUrl, async page =>
+        {
+            await page.SignInAsync(PortalAppFactory.ViewerEmail);
+            foreach (var app in new[] { handedOver, tooBig })
+            {
+                await page.GotoAsync($"/applications/{app}/data-mappings");
+                await page.WaitForCircuitAsync();
+                var rows = page.Locator("[data-testid=field-grid] tbody tr.mud-table-row:has(> td[data-label])");
+                await Assertions.Expect(rows).ToHaveCountAsync(25);
+                await page.Locator("[data-testid=field-grid] button[aria-label='Next page']").ClickAsync();
+                await Assertions.Expect(rows).ToHaveCountAsync(5);
+            }
+        });
+    }
+
+    private static async Task<Guid> AppWithFieldsAsync(BrowseData data, string name, int sampleLength)
+    {
+        var app = await data.AppAsync(name);
+        for (var i = 0; i < 30; i++)
+        {
+            await data.FieldAsync(app, FieldKind.Visitor, GroupTypes.Segment, $"field_{i:D2}",
+                samples: Enumerable.Range(0, 5).Select(s => $"{i}-{s}-" + new string('x', sampleLength)).ToArray());
+        }
+        return app;
     }
 
     private static string Track(string messageId) =>

@@ -38,8 +38,10 @@ public sealed class PrerenderedGridTests : BrowsePageTest
         var page = RenderVisitors(app);
 
         page.WaitForAssertion(() => Assert.Equal(["from-the-database"], VisitorIds(page)));
+        // bUnit starts the persisting callbacks and the restore without awaiting them: wait until the snapshot can be taken.
         PersistentState.TriggerOnPersisting();
-        Assert.True(PersistentState.TryTake<GridSnapshot<VisitorRow>>(Key(app), out var snapshot));
+        GridSnapshot<VisitorRow>? snapshot = null;
+        Assert.True(SpinWait.SpinUntil(() => PersistentState.TryTake(Key(app), out snapshot), TimeSpan.FromSeconds(10)));
         Assert.Equal("from-the-database", Assert.Single(snapshot!.Items).VisitorId);
         Assert.Equal(1, snapshot.TotalItems);
     }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Portal.Core.Ingestion;
@@ -84,7 +85,9 @@ public sealed class PrerenderedDataGrid<T> : MudDataGrid<T>
 
     private Task PersistAsync()
     {
-        if (_prerendered is not null) ApplicationState.PersistAsJson(PersistedKey, _prerendered);
+        // An oversized page is left out: the circuit then queries it, as it would without a snapshot.
+        if (_prerendered is not null && JsonSerializer.SerializeToUtf8Bytes(_prerendered, PrerenderedGrids.Json).Length <= PrerenderedGrids.MaxSnapshotBytes)
+            ApplicationState.PersistAsJson(PersistedKey, _prerendered);
         return Task.CompletedTask;
     }
 
@@ -93,6 +96,21 @@ public sealed class PrerenderedDataGrid<T> : MudDataGrid<T>
         if (disposing) _persisting?.Dispose();
         base.Dispose(disposing);
     }
+}
+
+/// <summary>Size limits for the prerendered first pages handed to the circuit.</summary>
+public static class PrerenderedGrids
+{
+    /// <summary>
+    /// A snapshot's JSON at most this big is persisted. The persisted state reaches the server protected and
+    /// base64-encoded (about 1.5 times bigger) inside the circuit's start message.
+    /// </summary>
+    public const int MaxSnapshotBytes = 64 * 1024;
+
+    /// <summary>The SignalR receive limit for circuits: room for one snapshot and the page's other state.</summary>
+    public const int MaxCircuitStartBytes = 192 * 1024;
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 }
 
 /// <summary>One page of a grid as prerendered: the rows, the total, the grid state that asked for them, and the commit count then.</summary>
