@@ -9,10 +9,19 @@ public sealed record IngestionCommitted(IReadOnlyCollection<Guid> ApplicationIds
 /// </summary>
 public sealed class IngestionNotifications
 {
+    private long published;
+
     public event Action<IngestionCommitted>? Committed;
+
+    /// <summary>
+    /// How many commits were published so far. A page that shows a snapshot taken earlier (its prerendered rows)
+    /// compares this with the count at the snapshot to learn whether it missed a commit while nobody listened.
+    /// </summary>
+    public long Published => Interlocked.Read(ref published);
 
     public void Publish(IngestionCommitted committed)
     {
+        Interlocked.Increment(ref published);
         var handlers = Committed;
         if (handlers is null) return;
         foreach (var handler in handlers.GetInvocationList().Cast<Action<IngestionCommitted>>())

@@ -53,6 +53,7 @@ public static class DemoDataSeeder
             await catchUp.ExecuteNonQueryAsync(cancellationToken);
         });
         await TimedAsync(log, "fields", () => SeedFieldsAsync(connection, app_, size, now, random, names));
+        await TimedAsync(log, "ingestion log", () => SeedLogAsync(connection, app_, size, now));
         await ExecAsync(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
         return appId;
     }
@@ -181,6 +182,26 @@ public static class DemoDataSeeder
         var overflow = Prepare(connection, tx, "INSERT INTO MetadataFieldOverflows (ApplicationId, Kind, GroupType, DroppedCount, LastDroppedAt) VALUES ($a, $k, $g, $c, $l)",
             "$a", "$k", "$g", "$c", "$l");
         Run(overflow, appId, (int)FieldKind.Visitor, GroupTypes.Segment, 1234, now.AddHours(-2));
+        await tx.CommitAsync();
+    }
+
+    private static async Task SeedLogAsync(SqliteConnection connection, object appId, DemoDataSize size, DateTimeOffset now)
+    {
+        await using var tx = connection.BeginTransaction();
+        var insert = Prepare(connection, tx, """
+            INSERT INTO IngestionLog (ReceivedAt, ApplicationId, KeyHint, Source, StatusCode, IdentifyCount, GroupCount, TrackCount, OtherCount, Accepted, Duplicates, Skipped, Invalid, FirstError, DurationMs)
+            VALUES ($r, $a, $k, $s, $c, 0, 0, $t, $o, $ok, 0, $sk, $i, $e, $d)
+            """, "$r", "$a", "$k", "$s", "$c", "$t", "$o", "$ok", "$sk", "$i", "$e", "$d");
+        // One request a few seconds apart up to now (the log keeps 7 days); one in 50 carries an invalid message.
+        var step = TimeSpan.FromDays(6).Ticks / Math.Max(1, size.LogEntries);
+        for (var i = 0; i < size.LogEntries; i++)
+        {
+            var invalid = i % 50 == 0 ? 1 : 0;
+            var skipped = i % 97 == 0 ? 1 : 0;
+            var tracks = 1 + i % 100;
+            Run(insert, now.UtcTicks - step * (size.LogEntries - i), appId, "a1b2", i % 10 == 0 ? GroupTypes.Agent : GroupTypes.Segment, invalid > 0 ? 400 : 200,
+                tracks, skipped, tracks - invalid, skipped, invalid, invalid > 0 ? "messages[0]: 'type' is required" : null, 2.5 + i % 40);
+        }
         await tx.CommitAsync();
     }
 

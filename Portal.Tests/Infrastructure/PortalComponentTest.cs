@@ -49,10 +49,14 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
             o.SnackbarConfiguration.HideTransitionDuration = 0;
             o.PopoverOptions.CheckForPopoverProvider = false;
         });
+        PersistentState = AddBunitPersistentComponentState();
         // Last: these build the service provider, after which nothing can be added.
         _authorization = AddAuthorization();
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
+
+    /// <summary>The component state a prerender hands to the interactive render: persist into it, or trigger and take from it.</summary>
+    protected BunitPersistentComponentState PersistentState { get; }
 
     /// <summary>Called from the constructor, before the provider is built.</summary>
     protected virtual void AddServices(IServiceCollection services) { }

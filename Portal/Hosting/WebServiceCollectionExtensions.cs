@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using MudBlazor.Services;
 using Portal.Components.Account;
+using Portal.Components.Browse;
 using Portal.Core.Applications;
 using Portal.Core.Users;
 using Portal.Security;
@@ -16,7 +17,10 @@ public static class WebServiceCollectionExtensions
     /// <summary>The admin UI: Blazor Server, MudBlazor, cookie sign-in, authorization and rate limits.</summary>
     public static IServiceCollection AddPortalWeb(this IServiceCollection services)
     {
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        // The grids' prerendered first pages travel back to the circuit in its start message (persistent component
+        // state); SignalR's 32 KB default is too small for a page of Data Mappings rows with their samples.
+        services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(o => o.MaximumReceiveMessageSize = PrerenderedGrids.MaxCircuitStartBytes);
         services.AddMudServices();
 
         services.AddCascadingAuthenticationState();
