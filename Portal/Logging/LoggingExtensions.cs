@@ -30,10 +30,11 @@ public static class LoggingExtensions
                 new LogEventProperty("StatusCode", new ScalarValue(status)),
                 new LogEventProperty("Elapsed", new ScalarValue(elapsed)),
             ];
-            // A request log line per ingestion call would drown everything else; failures still show.
+            // A request log line per ingestion call would drown everything else (a key scan is thousands a second):
+            // client faults there are summarised by ClientFaultLog instead; server failures still show.
             o.GetLevel = (context, _, exception) =>
                 exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
-                : context.Request.Path.StartsWithSegments("/data") && context.Response.StatusCode < 400 ? LogEventLevel.Debug
+                : context.Request.Path.StartsWithSegments("/data") ? LogEventLevel.Debug
                 : LogEventLevel.Information;
         });
 }
