@@ -9,6 +9,7 @@ public static class IngestionWebServiceCollectionExtensions
     {
         services.AddSingleton<IngestionRateLimitPolicy>();
         services.AddSingleton<ClientFaultLog>();
+        services.AddSingleton<KeyFailureThrottle>();
         services.AddOptions<RateLimiterOptions>().Configure<IngestionRateLimitPolicy>((o, policy) => o.AddPolicy(IngestionRateLimitPolicy.Name, policy));
         services.AddCors(o => o.AddPolicy(IngestionEndpoints.AgentCorsPolicy, p => p
             .AllowAnyOrigin()
