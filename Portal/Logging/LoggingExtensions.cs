@@ -8,12 +8,30 @@ public static class LoggingExtensions
     /// <summary>Serilog from the "Serilog" configuration section, with API keys redacted from every event.</summary>
     public static WebApplicationBuilder AddPortalLogging(this WebApplicationBuilder builder)
     {
+        ProtectLogFiles(builder.Configuration);
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
             .Enrich.With<ApiKeyRedactionEnricher>());
         return builder;
+    }
+
+    /// <summary>
+    /// Every configured File sink writes 0600 files (through <see cref="OwnerOnlyLogFiles"/>, unless configuration names
+    /// other hooks) in a folder created 0700, whatever the operator's configuration says about paths.
+    /// </summary>
+    private static void ProtectLogFiles(ConfigurationManager configuration)
+    {
+        var added = new Dictionary<string, string?>();
+        foreach (var sink in configuration.GetSection("Serilog:WriteTo").GetChildren())
+        {
+            if (!string.Equals(sink["Name"], "File", StringComparison.OrdinalIgnoreCase)) continue;
+            if (sink["Args:hooks"] is null) added[$"{sink.Path}:Args:hooks"] = OwnerOnlyLogFiles.ConfigurationValue;
+            if (sink["Args:path"] is { Length: > 0 } path && Path.GetDirectoryName(Path.GetFullPath(path)) is { Length: > 0 } folder)
+                Portal.Core.Security.OwnerOnlyFiles.CreateDirectory(folder);
+        }
+        if (added.Count > 0) configuration.AddInMemoryCollection(added);
     }
 
     public static IApplicationBuilder UsePortalRequestLogging(this IApplicationBuilder app) =>
