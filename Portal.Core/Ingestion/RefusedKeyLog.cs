@@ -96,9 +96,9 @@ public sealed partial class RefusedKeyLog : IDisposable
             _notifications.Publish(new IngestionCommitted(entries.Where(e => e.ApplicationId is not null).Select(e => e.ApplicationId!.Value).ToHashSet(),
                 0, NewFields: false, NewLogEntries: true));
         }
-        catch (Exception ex) when (ex is DbUpdateException or OperationCanceledException or InvalidOperationException)
+        catch (Exception ex)
         {
-            // Best effort, as every log entry of a refused request: the 401 stands either way.
+            // Best effort, as every log entry of a refused request: the 401 stands either way (and the timer's flush has no caller to tell).
             LogNotRecorded(_logger, entries.Count, ex.GetType().Name, ex.Message);
         }
     }

@@ -12,6 +12,7 @@ public enum ClientFault
     TooLarge,
     UnsupportedMedia,
     UnrecognisedKey,
+    BadSignature,
     KeyScanThrottled,
 }
 

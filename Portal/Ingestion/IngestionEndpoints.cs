@@ -73,6 +73,8 @@ public static class IngestionEndpoints
                 return await RefuseAsync(context, ingestion, faults, key, source, ClientFault.BodyTimeout, StatusCodes.Status408RequestTimeout,
                     $"The body did not arrive in time (within {options.RequestBodyTimeoutSeconds} s, and no slower than Kestrel's minimum data rate).");
             case BodyReadStatus.ClientGone:
+                // Nobody is left to answer; closing the connection keeps a made-up status out of the request log.
+                context.Abort();
                 return TypedResults.Empty;
         }
 
@@ -88,6 +90,7 @@ public static class IngestionEndpoints
                     return TypedResults.Json(result.InvalidOutcomes.Select(o => new InvalidMessage(o.Index, o.Reason)).ToArray(),
                         statusCode: StatusCodes.Status400BadRequest);
                 case IngestionStatus.Unauthorized:
+                    faults.Report(ClientFault.BadSignature, StatusCodes.Status401Unauthorized, result.Error!);
                     return TypedResults.Json(new IngestionError(result.Error!), statusCode: StatusCodes.Status401Unauthorized);
                 case IngestionStatus.Unavailable:
                     // Segment retries 5xx: nothing of this request was stored.

@@ -11,7 +11,7 @@ internal enum BodyReadStatus
     BadEncoding,
     UnsupportedEncoding,
 
-    /// <summary>Kestrel refused the framing (chunk sizes, Content-Length mismatch); the reason is in the result.</summary>
+    /// <summary>Kestrel refused the framing: bad chunk sizes or suffixes, or a body that ended before its Content-Length.</summary>
     BadFraming,
 
     /// <summary>The body did not arrive within the deadline or came slower than Kestrel's minimum data rate.</summary>
