@@ -9,11 +9,13 @@ public static class LoggingExtensions
     public static WebApplicationBuilder AddPortalLogging(this WebApplicationBuilder builder)
     {
         ProtectLogFiles(builder.Configuration);
+        // preserveStaticLogger: this host's ILogger<T>s write to this host's logger. Otherwise they go through the static
+        // Log.Logger, which the last host started in the process owns (and the first one stopped silences).
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
-            .Enrich.With<ApiKeyRedactionEnricher>());
+            .Enrich.With<ApiKeyRedactionEnricher>(), preserveStaticLogger: true);
         return builder;
     }
 
