@@ -7,7 +7,22 @@ using Portal.Core.Data;
 namespace Portal.Core.Applications;
 
 /// <summary>What a presented key stands for, once it has been found active.</summary>
-public sealed record ResolvedApiKey(Guid KeyId, Guid ApplicationId, string ApplicationName, string Hint, string? SigningSecret, DateTimeOffset? ExpiresAt);
+public sealed record ResolvedApiKey(Guid KeyId, Guid ApplicationId, string ApplicationName, string Hint, string? SigningSecret, DateTimeOffset? ExpiresAt,
+    bool SignatureCoversWholeBody = false);
+
+/// <summary>
+/// The outcome of a look-up: the active key, or why the presented key is refused. A refused key Portal
+/// knows (revoked, expired, of an archived application) names its application; an unknown one does not.
+/// </summary>
+public sealed record ApiKeyLookup(ResolvedApiKey? Key, Guid? ApplicationId, string? Hint, string Refusal)
+{
+    public static ApiKeyLookup Found(ResolvedApiKey key) => new(key, key.ApplicationId, key.Hint, "");
+
+    /// <summary>Unknown or malformed: the hint is the presented key's last 4 characters when it has the key shape, never more.</summary>
+    public static ApiKeyLookup Unknown(string? presented) =>
+        new(null, null, ApiKeyFormat.IsWellFormed(presented) ? ApiKeyFormat.Hint(ApiKeyFormat.Normalize(presented!)) : null,
+            ApiKeyFormat.IsWellFormed(presented) ? "Unknown API key." : "Malformed API key.");
+}
 
 /// <summary>
 /// Resolves a presented key to its application on the ingestion hot path: a hash look-up in an
@@ -24,15 +39,24 @@ public sealed class ApiKeyResolver(
     private readonly SemaphoreSlim _reload = new(1, 1);
     private volatile Snapshot? _snapshot;
 
-    public async ValueTask<ResolvedApiKey?> ResolveAsync(string presentedKey, CancellationToken cancellationToken = default)
+    public async ValueTask<ResolvedApiKey?> ResolveAsync(string presentedKey, CancellationToken cancellationToken = default) =>
+        (await LookupAsync(presentedKey, cancellationToken)).Key;
+
+    /// <summary>Like <see cref="ResolveAsync"/>, and for a refused key says why and, when Portal knows the key, whose it is.</summary>
+    public async ValueTask<ApiKeyLookup> LookupAsync(string? presentedKey, CancellationToken cancellationToken = default)
     {
-        if (!ApiKeyFormat.IsWellFormed(presentedKey)) return null;
+        if (!ApiKeyFormat.IsWellFormed(presentedKey)) return ApiKeyLookup.Unknown(presentedKey);
         var snapshot = await GetSnapshotAsync(cancellationToken);
-        var hash = Convert.ToHexString(ApiKeyFormat.Hash(ApiKeyFormat.Normalize(presentedKey)));
-        if (!snapshot.Keys.TryGetValue(hash, out var resolved)) return null;
+        var hash = Convert.ToHexString(ApiKeyFormat.Hash(ApiKeyFormat.Normalize(presentedKey!)));
+        if (!snapshot.Keys.TryGetValue(hash, out var resolved))
+            return snapshot.Refused.TryGetValue(hash, out var refused) ? refused : ApiKeyLookup.Unknown(presentedKey);
         // Rotated keys expire while the snapshot is alive, so expiry is checked on every look-up.
-        return resolved.ExpiresAt is { } expires && expires <= time.GetUtcNow() ? null : resolved;
+        return resolved.ExpiresAt is { } expires && expires <= time.GetUtcNow()
+            ? new ApiKeyLookup(null, resolved.ApplicationId, resolved.Hint, Expired)
+            : ApiKeyLookup.Found(resolved);
     }
+
+    private const string Expired = "This API key has expired (it was rotated).";
 
     /// <summary>Drops the snapshot; the next look-up reloads it. Call after any key or application change.</summary>
     public void Invalidate() => _snapshot = null;
@@ -61,15 +85,28 @@ public sealed class ApiKeyResolver(
     {
         var now = time.GetUtcNow();
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        // Refused keys are kept too (hash, application and hint only), so their 401s land on their application's log.
         var rows = await db.ApiKeys.AsNoTracking()
-            .Where(k => k.RevokedAt == null && k.Application!.ArchivedAt == null)
-            .Select(k => new { k.Id, k.ApplicationId, k.Application!.Name, k.Hash, k.Hint, k.ExpiresAt, k.Application.ProtectedSigningSecret })
+            .Select(k => new
+            {
+                k.Id, k.ApplicationId, k.Application!.Name, k.Hash, k.Hint, k.ExpiresAt, k.RevokedAt, k.Application.ArchivedAt,
+                k.Application.ProtectedSigningSecret, k.Application.SignatureCoversWholeBody,
+            })
             .ToListAsync(cancellationToken);
 
         var keys = new Dictionary<string, ResolvedApiKey>(rows.Count);
+        var refused = new Dictionary<string, ApiKeyLookup>();
         foreach (var row in rows)
         {
-            if (row.ExpiresAt is { } expires && expires <= now) continue;
+            var refusal = row.RevokedAt is not null ? "This API key was revoked."
+                : row.ArchivedAt is not null ? "This API key's application is archived."
+                : row.ExpiresAt is { } expires && expires <= now ? Expired
+                : null;
+            if (refusal is not null)
+            {
+                refused[Convert.ToHexString(row.Hash)] = new ApiKeyLookup(null, row.ApplicationId, row.Hint, refusal);
+                continue;
+            }
             string? secret = null;
             if (row.ProtectedSigningSecret is not null)
             {
@@ -78,13 +115,16 @@ public sealed class ApiKeyResolver(
                 {
                     // A lost key ring must not open the door: the key stays unresolvable until the secret is set again.
                     logger.LogError(ex, "Signing secret of application {ApplicationId} cannot be decrypted; its keys are refused", row.ApplicationId);
+                    refused[Convert.ToHexString(row.Hash)] = new ApiKeyLookup(null, row.ApplicationId, row.Hint,
+                        "The application's signing secret cannot be decrypted; an Admin must set it again.");
                     continue;
                 }
             }
-            keys[Convert.ToHexString(row.Hash)] = new ResolvedApiKey(row.Id, row.ApplicationId, row.Name, row.Hint, secret, row.ExpiresAt);
+            keys[Convert.ToHexString(row.Hash)] = new ResolvedApiKey(row.Id, row.ApplicationId, row.Name, row.Hint, secret, row.ExpiresAt,
+                row.SignatureCoversWholeBody);
         }
-        return new Snapshot(keys.ToFrozenDictionary(), now);
+        return new Snapshot(keys.ToFrozenDictionary(), refused.ToFrozenDictionary(), now);
     }
 
-    private sealed record Snapshot(FrozenDictionary<string, ResolvedApiKey> Keys, DateTimeOffset LoadedAt);
+    private sealed record Snapshot(FrozenDictionary<string, ResolvedApiKey> Keys, FrozenDictionary<string, ApiKeyLookup> Refused, DateTimeOffset LoadedAt);
 }

@@ -17,6 +17,12 @@ public sealed class Application
     /// <summary>Optional webhook signing secret, encrypted with Data Protection. Null: no signature check.</summary>
     public string? ProtectedSigningSecret { get; set; }
 
+    /// <summary>
+    /// Strict signing: <c>X-Signature</c> must cover the whole body. Off (default): Segment's rule, where a bare
+    /// array is signed by its first element only, so anyone holding one signed request can append messages to it.
+    /// </summary>
+    public bool SignatureCoversWholeBody { get; set; }
+
     public List<ApiKey> Keys { get; set; } = [];
 
     public bool IsArchived => ArchivedAt is not null;

@@ -121,6 +121,25 @@ public sealed class ApplicationService(
         return OperationResult.Success;
     }
 
+    /// <summary>
+    /// Strict signing on or off. Strict: <c>X-Signature</c> must cover the whole body, for senders that sign whole
+    /// bodies. Off: Segment's rule (a bare array is signed by its first element only, so the rest of a batch is unauthenticated).
+    /// </summary>
+    public async Task<OperationResult> SetStrictSigningAsync(Guid id, bool strict, CancellationToken cancellationToken = default)
+    {
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult.Fail(CurrentUserExtensions.AdminOnly);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var app = await db.Applications.FindAsync([id], cancellationToken);
+        if (app is null) return OperationResult.Fail("That application does not exist.");
+        if (app.SignatureCoversWholeBody == strict) return OperationResult.Success;
+        app.SignatureCoversWholeBody = strict;
+        await db.SaveChangesAsync(cancellationToken);
+        resolver.Invalidate();
+        await audit.RecordAsync(actor.Name, AuditActions.AppEdited, app.Name,
+            strict ? "strict signing on: signatures must cover the whole body" : "strict signing off: Segment's first-element rule", cancellationToken);
+        return OperationResult.Success;
+    }
+
     private async Task<OperationResult> SetArchivedAsync(Guid id, bool archived, CancellationToken cancellationToken)
     {
         if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult.Fail(CurrentUserExtensions.AdminOnly);
@@ -166,5 +185,6 @@ public sealed class ApplicationService(
         query.Select(a => new ApplicationSummary(
             a.Id, a.Name, a.Platform, a.Region, a.Description, a.CreatedAt, a.ArchivedAt,
             a.Keys.Count(k => k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now)),
-            a.ProtectedSigningSecret != null));
+            a.ProtectedSigningSecret != null,
+            a.SignatureCoversWholeBody));
 }

@@ -10,7 +10,8 @@ public sealed record ApplicationSummary(
     DateTimeOffset CreatedAt,
     DateTimeOffset? ArchivedAt,
     int KeyCount,
-    bool HasSigningSecret)
+    bool HasSigningSecret,
+    bool SignatureCoversWholeBody = false)
 {
     public bool IsArchived => ArchivedAt is not null;
 }

@@ -2,10 +2,11 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Portal.Core.Security;
 
 namespace Portal.Core.Data;
 
-/// <summary>Creates the database (and its folder) on first run and applies migrations.</summary>
+/// <summary>Creates the database (and its folder) on first run, readable by Portal's user only, and applies migrations.</summary>
 public sealed class DatabaseInitializer(
     IDbContextFactory<PortalDbContext> contextFactory,
     IOptions<DatabaseOptions> options,
@@ -16,9 +17,18 @@ public sealed class DatabaseInitializer(
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         if (db.Database.IsSqlite())
         {
-            var path = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
-            var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+            var connection = new SqliteConnectionStringBuilder(db.Database.GetConnectionString());
+            var path = connection.DataSource;
+            if (connection.Mode != SqliteOpenMode.Memory && path is { Length: > 0 } and not ":memory:")
+            {
+                var fullPath = Path.GetFullPath(path);
+                var folder = Path.GetDirectoryName(fullPath);
+                if (!string.IsNullOrEmpty(folder)) OwnerOnlyFiles.CreateDirectory(folder);
+                // SQLite gives the -wal and -shm files the database file's permissions, so 0600 here covers all three.
+                OwnerOnlyFiles.CreateFile(fullPath);
+                OwnerOnlyFiles.Restrict(fullPath + "-wal");
+                OwnerOnlyFiles.Restrict(fullPath + "-shm");
+            }
             // WAL lets page reads proceed while the ingestion writer commits; the mode persists in the file.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         }

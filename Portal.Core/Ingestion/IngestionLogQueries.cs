@@ -30,14 +30,17 @@ public sealed record IngestionLogDetail(long Id, string? OutcomesJson, string? R
 
 public sealed record IngestionLogPage(IReadOnlyList<IngestionLogRow> Rows, int Total);
 
-/// <summary>Reads for the Ingestion log page; server-side paged, newest first.</summary>
+/// <summary>
+/// Reads for the Ingestion log page; server-side paged, newest first. An application id of null reads the
+/// entries that belong to no application: requests refused because Portal does not recognise their key.
+/// </summary>
 public sealed class IngestionLogQueries(IDbContextFactory<PortalDbContext> contextFactory)
 {
-    public async Task<IngestionLogPage> ListAsync(Guid applicationId, IngestionLogStatusFilter status, IngestionLogTypeFilter type,
+    public async Task<IngestionLogPage> ListAsync(Guid? applicationId, IngestionLogStatusFilter status, IngestionLogTypeFilter type,
         int skip, int take, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var query = db.IngestionLog.AsNoTracking().Where(e => e.ApplicationId == applicationId);
+        var query = Scope(db, applicationId);
         query = status switch
         {
             IngestionLogStatusFilter.Ok => query.Where(e => e.StatusCode == 200),
@@ -61,10 +64,15 @@ public sealed class IngestionLogQueries(IDbContextFactory<PortalDbContext> conte
         return new IngestionLogPage(rows, total);
     }
 
-    public async Task<IngestionLogDetail?> GetDetailAsync(Guid applicationId, long id, CancellationToken cancellationToken = default)
+    public async Task<IngestionLogDetail?> GetDetailAsync(Guid? applicationId, long id, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        return await db.IngestionLog.AsNoTracking().Where(e => e.ApplicationId == applicationId && e.Id == id)
+        return await Scope(db, applicationId).Where(e => e.Id == id)
             .Select(e => new IngestionLogDetail(e.Id, e.OutcomesJson, e.RawBody)).FirstOrDefaultAsync(cancellationToken);
     }
+
+    private static IQueryable<IngestionLogEntry> Scope(PortalDbContext db, Guid? applicationId) =>
+        applicationId is { } app
+            ? db.IngestionLog.AsNoTracking().Where(e => e.ApplicationId == app)
+            : db.IngestionLog.AsNoTracking().Where(e => e.ApplicationId == null);
 }

@@ -66,8 +66,42 @@ public sealed class IngestionOptions
     [Range(1, 86_400)]
     public int LogPruneIntervalSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Longest a request body may take to arrive, in seconds; past it the request is answered 408. A body that
+    /// stops completely is refused sooner by Kestrel's minimum data rate (240 bytes/s after a 5 s grace), also 408;
+    /// this deadline catches a body that trickles in just fast enough to pass that rate.
+    /// </summary>
+    [Range(1, 3600)]
+    public int RequestBodyTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>The same client-fault warning (bad text, bad framing, unknown keys…) is logged once per this many seconds, then as a count.</summary>
+    [Range(1, 86_400)]
+    public int RepeatedWarningIntervalSeconds { get; set; } = 60;
+
     [Required]
     public IngestionRateLimitOptions RateLimit { get; set; } = new();
+
+    [Required]
+    public UnrecognisedKeyOptions UnrecognisedKeys { get; set; } = new();
+}
+
+/// <summary>Requests refused with 401 because their key is unknown, revoked, expired or archived.</summary>
+public sealed class UnrecognisedKeyOptions
+{
+    /// <summary>Refused key look-ups a client address may make in a burst before it gets 429 instead of 401.</summary>
+    [Range(1, 1_000_000)]
+    public int FailuresPerClient { get; set; } = 20;
+
+    /// <summary>How many refused look-ups a client address earns back a minute.</summary>
+    [Range(1, 1_000_000)]
+    public int FailuresPerMinute { get; set; } = 20;
+
+    /// <summary>At most this many refused requests get their own Ingestion log entry per interval; the rest are counted in one entry.</summary>
+    [Range(0, 100_000)]
+    public int LogEntriesPerInterval { get; set; } = 20;
+
+    [Range(1, 86_400)]
+    public int LogIntervalSeconds { get; set; } = 60;
 }
 
 public sealed class IngestionRateLimitOptions

@@ -16,14 +16,20 @@ public sealed class IngestionService(IngestionQueue queue, IOptions<IngestionOpt
 
     public IngestionOptions Options => options.Value;
 
-    /// <summary>A Segment webhook body. With a signing secret on the application, <paramref name="signature"/> must match.</summary>
+    /// <summary>
+    /// A Segment webhook body. With a signing secret on the application, <paramref name="signature"/> must match:
+    /// by default Segment's rule (a bare array is signed by its first element), in strict mode the whole body.
+    /// </summary>
     public Task<IngestionResult> IngestSegmentAsync(ResolvedApiKey key, ReadOnlyMemory<byte> body, string? signature = null)
     {
         var receivedAt = time.GetUtcNow();
         var parsed = _segment.Parse(body, receivedAt);
-        if (key.SigningSecret is { } secret && !WebhookSignature.Verify(secret, parsed.SignedBytes.Span, signature))
+        var signed = key.SignatureCoversWholeBody ? body : parsed.SignedBytes;
+        if (key.SigningSecret is { } secret && !WebhookSignature.Verify(secret, signed.Span, signature))
         {
-            const string error = "X-Signature is missing or does not match the application's signing secret.";
+            var error = key.SignatureCoversWholeBody
+                ? "X-Signature is missing or does not match the whole body signed with the application's secret (strict signing)."
+                : "X-Signature is missing or does not match the application's signing secret.";
             var counts = new ParsedBody
             {
                 Error = error, IdentifyCount = parsed.IdentifyCount, GroupCount = parsed.GroupCount, TrackCount = parsed.TrackCount, OtherCount = parsed.OtherCount,

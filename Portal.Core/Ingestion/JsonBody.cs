@@ -3,12 +3,18 @@ using System.Text.Json;
 
 namespace Portal.Core.Ingestion;
 
-/// <summary>Opens a request body as JSON once, with the depth limit, or says why it is not JSON.</summary>
+/// <summary>Opens a request body as JSON once, with the depth limit, or says why it is not JSON (or not valid text).</summary>
 internal static class JsonBody
 {
     public static bool TryOpen(ReadOnlyMemory<byte> body, int maxDepth, [NotNullWhen(true)] out JsonDocument? document,
         [NotNullWhen(false)] out ParsedBody? failed)
     {
+        if (JsonText.Check(body.Span) is { } badText)
+        {
+            document = null;
+            failed = ParsedBody.Failed(badText, body);
+            return false;
+        }
         try
         {
             document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = maxDepth });

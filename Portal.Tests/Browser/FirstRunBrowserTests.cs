@@ -29,9 +29,7 @@ public sealed class FirstRunBrowserTests(BrowserFixture browser) : IDisposable
             await Assertions.Expect(page.Locator("[data-testid=user-menu]")).ToContainTextAsync("first@portal.test");
 
             // Sign out through the user menu.
-            await page.ClickAsync("[data-testid=user-menu]");
-            await page.ClickAsync("[data-testid=sign-out]");
-            await page.WaitForURLAsync("**/Account/Login");
+            await page.SignOutAsync();
 
             // /setup is gone, and signing in again leads back to the dashboard.
             var setup = await page.GotoAsync("/setup");

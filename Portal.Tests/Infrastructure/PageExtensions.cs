@@ -16,4 +16,27 @@ public static class PageExtensions
         await page.ClickAsync("[data-testid=login-submit]");
         await page.WaitForCircuitAsync();
     }
+
+    /// <summary>
+    /// Signs out through the user menu. A click that lands while the circuit is still busy (a slow machine) may not
+    /// open the menu, so the menu is clicked until its sign-out item shows, a bounded number of times.
+    /// </summary>
+    public static async Task SignOutAsync(this IPage page)
+    {
+        var signOut = page.Locator("[data-testid=sign-out]");
+        for (var attempt = 1; ; attempt++)
+        {
+            await page.ClickAsync("[data-testid=user-menu]");
+            try
+            {
+                await signOut.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible, Timeout = 5_000 });
+                break;
+            }
+            catch (TimeoutException) when (attempt < 4)
+            {
+            }
+        }
+        await signOut.ClickAsync();
+        await page.WaitForURLAsync("**/Account/Login");
+    }
 }

@@ -33,36 +33,49 @@ public static class IngestionEndpoints
         return app;
     }
 
-    internal static Task<Results<Ok, JsonHttpResult<InvalidMessage[]>, JsonHttpResult<IngestionError>>> HandleSegmentAsync(
-        HttpContext context, IngestionService ingestion) =>
-        HandleAsync(context, ingestion, GroupTypes.Segment,
+    internal static Task<Results<Ok, JsonHttpResult<InvalidMessage[]>, JsonHttpResult<IngestionError>, EmptyHttpResult>> HandleSegmentAsync(
+        HttpContext context, IngestionService ingestion, ClientFaultLog faults, TimeProvider time) =>
+        HandleAsync(context, ingestion, faults, time, GroupTypes.Segment,
             (key, body) => ingestion.IngestSegmentAsync(key, body, context.Request.Headers["X-Signature"].ToString()));
 
-    internal static Task<Results<Ok, JsonHttpResult<InvalidMessage[]>, JsonHttpResult<IngestionError>>> HandleAgentAsync(
-        HttpContext context, IngestionService ingestion) =>
-        HandleAsync(context, ingestion, GroupTypes.Agent, ingestion.IngestAgentAsync);
+    internal static Task<Results<Ok, JsonHttpResult<InvalidMessage[]>, JsonHttpResult<IngestionError>, EmptyHttpResult>> HandleAgentAsync(
+        HttpContext context, IngestionService ingestion, ClientFaultLog faults, TimeProvider time) =>
+        HandleAsync(context, ingestion, faults, time, GroupTypes.Agent, ingestion.IngestAgentAsync);
 
-    private static async Task<Results<Ok, JsonHttpResult<InvalidMessage[]>, JsonHttpResult<IngestionError>>> HandleAsync(
-        HttpContext context, IngestionService ingestion, string source,
+    private static async Task<Results<Ok, JsonHttpResult<InvalidMessage[]>, JsonHttpResult<IngestionError>, EmptyHttpResult>> HandleAsync(
+        HttpContext context, IngestionService ingestion, ClientFaultLog faults, TimeProvider time, string source,
         Func<Core.Applications.ResolvedApiKey, ReadOnlyMemory<byte>, Task<IngestionResult>> ingest)
     {
         var key = ApiKeyEndpointFilter.Get(context);
         var options = ingestion.Options;
 
         if (!IsAcceptedContentType(context.Request.ContentType))
-            return await RefuseAsync(ingestion, key, source, StatusCodes.Status415UnsupportedMediaType,
+            return await RefuseAsync(context, ingestion, faults, key, source, ClientFault.UnsupportedMedia, StatusCodes.Status415UnsupportedMediaType,
                 "Send the messages as application/json (text/plain is accepted too).");
 
-        var (status, body) = await RequestBodyReader.ReadAsync(context, options.MaxRequestBytes);
+        var (status, body) = await RequestBodyReader.ReadAsync(context, options.MaxRequestBytes,
+            TimeSpan.FromSeconds(options.RequestBodyTimeoutSeconds), time);
         switch (status)
         {
             case BodyReadStatus.TooLarge:
-                return await RefuseAsync(ingestion, key, source, StatusCodes.Status413PayloadTooLarge,
+                return await RefuseAsync(context, ingestion, faults, key, source, ClientFault.TooLarge, StatusCodes.Status413PayloadTooLarge,
                     $"The body is larger than {options.MaxRequestBytes / 1024} KB (after decompression).");
             case BodyReadStatus.UnsupportedEncoding:
-                return await RefuseAsync(ingestion, key, source, StatusCodes.Status415UnsupportedMediaType, "Only gzip Content-Encoding is supported.");
+                return await RefuseAsync(context, ingestion, faults, key, source, ClientFault.UnsupportedMedia, StatusCodes.Status415UnsupportedMediaType,
+                    "Only gzip Content-Encoding is supported.");
             case BodyReadStatus.BadEncoding:
-                return await RefuseAsync(ingestion, key, source, StatusCodes.Status400BadRequest, "The gzip body could not be decompressed.");
+                return await RefuseAsync(context, ingestion, faults, key, source, ClientFault.UnusableBody, StatusCodes.Status400BadRequest,
+                    "The gzip body could not be decompressed.");
+            case BodyReadStatus.BadFraming:
+                return await RefuseAsync(context, ingestion, faults, key, source, ClientFault.BadFraming, StatusCodes.Status400BadRequest,
+                    "The request body is badly framed (chunked encoding or Content-Length does not match the bytes sent).");
+            case BodyReadStatus.TimedOut:
+                return await RefuseAsync(context, ingestion, faults, key, source, ClientFault.BodyTimeout, StatusCodes.Status408RequestTimeout,
+                    $"The body did not arrive in time (within {options.RequestBodyTimeoutSeconds} s, and no slower than Kestrel's minimum data rate).");
+            case BodyReadStatus.ClientGone:
+                // Nobody is left to answer; closing the connection keeps a made-up status out of the request log.
+                context.Abort();
+                return TypedResults.Empty;
         }
 
         using (body)
@@ -77,20 +90,26 @@ public static class IngestionEndpoints
                     return TypedResults.Json(result.InvalidOutcomes.Select(o => new InvalidMessage(o.Index, o.Reason)).ToArray(),
                         statusCode: StatusCodes.Status400BadRequest);
                 case IngestionStatus.Unauthorized:
+                    faults.Report(ClientFault.BadSignature, StatusCodes.Status401Unauthorized, result.Error!);
                     return TypedResults.Json(new IngestionError(result.Error!), statusCode: StatusCodes.Status401Unauthorized);
                 case IngestionStatus.Unavailable:
                     // Segment retries 5xx: nothing of this request was stored.
                     context.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
                     return TypedResults.Json(new IngestionError(result.Error ?? "Portal is busy; retry shortly."), statusCode: StatusCodes.Status503ServiceUnavailable);
                 default:
+                    faults.Report(ClientFault.UnusableBody, StatusCodes.Status400BadRequest, result.Error ?? "The body was refused.");
                     return TypedResults.Json(new IngestionError(result.Error ?? "The body was refused."), statusCode: StatusCodes.Status400BadRequest);
             }
         }
     }
 
-    private static async Task<Results<Ok, JsonHttpResult<InvalidMessage[]>, JsonHttpResult<IngestionError>>> RefuseAsync(
-        IngestionService ingestion, Core.Applications.ResolvedApiKey key, string source, int statusCode, string error)
+    private static async Task<Results<Ok, JsonHttpResult<InvalidMessage[]>, JsonHttpResult<IngestionError>, EmptyHttpResult>> RefuseAsync(
+        HttpContext context, IngestionService ingestion, ClientFaultLog faults, Core.Applications.ResolvedApiKey key, string source,
+        ClientFault fault, int statusCode, string error)
     {
+        faults.Report(fault, statusCode, error);
+        // The unread rest of a badly framed or stalled body cannot be skipped reliably: answer, then close the connection.
+        if (fault is ClientFault.BadFraming or ClientFault.BodyTimeout) context.Response.Headers.Connection = "close";
         await ingestion.RecordRejectedAsync(key, source, statusCode, error);
         return TypedResults.Json(new IngestionError(error), statusCode: statusCode);
     }

@@ -8,6 +8,8 @@ public static class IngestionWebServiceCollectionExtensions
     public static IServiceCollection AddPortalIngestion(this IServiceCollection services)
     {
         services.AddSingleton<IngestionRateLimitPolicy>();
+        services.AddSingleton<ClientFaultLog>();
+        services.AddSingleton<KeyFailureThrottle>();
         services.AddOptions<RateLimiterOptions>().Configure<IngestionRateLimitPolicy>((o, policy) => o.AddPolicy(IngestionRateLimitPolicy.Name, policy));
         services.AddCors(o => o.AddPolicy(IngestionEndpoints.AgentCorsPolicy, p => p
             .AllowAnyOrigin()

@@ -10,6 +10,15 @@ internal enum BodyReadStatus
     TooLarge,
     BadEncoding,
     UnsupportedEncoding,
+
+    /// <summary>Kestrel refused the framing: bad chunk sizes or suffixes, or a body that ended before its Content-Length.</summary>
+    BadFraming,
+
+    /// <summary>The body did not arrive within the deadline or came slower than Kestrel's minimum data rate.</summary>
+    TimedOut,
+
+    /// <summary>The client went away; nobody is left to answer.</summary>
+    ClientGone,
 }
 
 /// <summary>A request body in a pooled buffer; return it with Dispose once the writer has finished with it.</summary>
@@ -32,7 +41,7 @@ internal sealed class PooledBody(byte[] buffer, int length) : IDisposable
 /// </summary>
 internal static class RequestBodyReader
 {
-    public static async Task<(BodyReadStatus Status, PooledBody? Body)> ReadAsync(HttpContext context, int limit)
+    public static async Task<(BodyReadStatus Status, PooledBody? Body)> ReadAsync(HttpContext context, int limit, TimeSpan timeout, TimeProvider time)
     {
         var request = context.Request;
         var encoding = request.Headers.ContentEncoding.ToString().Trim();
@@ -49,6 +58,8 @@ internal static class RequestBodyReader
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(initial, limit + 1));
         var length = 0;
         Stream? decoder = null;
+        using var deadline = new CancellationTokenSource(timeout, time);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, context.RequestAborted);
         try
         {
             var source = request.Body;
@@ -63,7 +74,7 @@ internal static class RequestBodyReader
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = bigger;
                 }
-                var read = await source.ReadAsync(buffer.AsMemory(length), context.RequestAborted);
+                var read = await source.ReadAsync(buffer.AsMemory(length), cancel.Token);
                 if (read == 0) break;
                 length += read;
                 if (length > limit) break;
@@ -74,10 +85,26 @@ internal static class RequestBodyReader
             ArrayPool<byte>.Shared.Return(buffer);
             return (BodyReadStatus.BadEncoding, null);
         }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's verdicts on the client's bytes: too large, too slow (its minimum data rate) or badly framed.
+            ArrayPool<byte>.Shared.Return(buffer);
+            return (ex.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => BodyReadStatus.TooLarge,
+                StatusCodes.Status408RequestTimeout => BodyReadStatus.TimedOut,
+                _ => BodyReadStatus.BadFraming,
+            }, null);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            return (BodyReadStatus.TooLarge, null);
+            return (BodyReadStatus.TimedOut, null);
+        }
+        catch (Exception ex) when (context.RequestAborted.IsCancellationRequested || ex is IOException)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return (BodyReadStatus.ClientGone, null);
         }
         finally
         {

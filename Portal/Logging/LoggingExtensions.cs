@@ -8,12 +8,32 @@ public static class LoggingExtensions
     /// <summary>Serilog from the "Serilog" configuration section, with API keys redacted from every event.</summary>
     public static WebApplicationBuilder AddPortalLogging(this WebApplicationBuilder builder)
     {
+        ProtectLogFiles(builder.Configuration);
+        // preserveStaticLogger: this host's ILogger<T>s write to this host's logger. Otherwise they go through the static
+        // Log.Logger, which the last host started in the process owns (and the first one stopped silences).
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
-            .Enrich.With<ApiKeyRedactionEnricher>());
+            .Enrich.With<ApiKeyRedactionEnricher>(), preserveStaticLogger: true);
         return builder;
+    }
+
+    /// <summary>
+    /// Every configured File sink writes 0600 files (through <see cref="OwnerOnlyLogFiles"/>, unless configuration names
+    /// other hooks) in a folder created 0700, whatever the operator's configuration says about paths.
+    /// </summary>
+    private static void ProtectLogFiles(ConfigurationManager configuration)
+    {
+        var added = new Dictionary<string, string?>();
+        foreach (var sink in configuration.GetSection("Serilog:WriteTo").GetChildren())
+        {
+            if (!string.Equals(sink["Name"], "File", StringComparison.OrdinalIgnoreCase)) continue;
+            if (sink["Args:hooks"] is null) added[$"{sink.Path}:Args:hooks"] = OwnerOnlyLogFiles.ConfigurationValue;
+            if (sink["Args:path"] is { Length: > 0 } path && Path.GetDirectoryName(Path.GetFullPath(path)) is { Length: > 0 } folder)
+                Portal.Core.Security.OwnerOnlyFiles.CreateDirectory(folder);
+        }
+        if (added.Count > 0) configuration.AddInMemoryCollection(added);
     }
 
     public static IApplicationBuilder UsePortalRequestLogging(this IApplicationBuilder app) =>
@@ -30,10 +50,11 @@ public static class LoggingExtensions
                 new LogEventProperty("StatusCode", new ScalarValue(status)),
                 new LogEventProperty("Elapsed", new ScalarValue(elapsed)),
             ];
-            // A request log line per ingestion call would drown everything else; failures still show.
+            // A request log line per ingestion call would drown everything else (a key scan is thousands a second):
+            // client faults there are summarised by ClientFaultLog instead; server failures still show.
             o.GetLevel = (context, _, exception) =>
                 exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
-                : context.Request.Path.StartsWithSegments("/data") && context.Response.StatusCode < 400 ? LogEventLevel.Debug
+                : context.Request.Path.StartsWithSegments("/data") ? LogEventLevel.Debug
                 : LogEventLevel.Information;
         });
 }

@@ -69,4 +69,28 @@ public sealed class IngestionComponentTests : PortalComponentTest
 
         cut.WaitForAssertion(() => Assert.Contains("2 identify", cut.Markup), TimeSpan.FromSeconds(5));
     }
+
+    [Fact]
+    public async Task TheUnrecognisedKeysViewListsRefusedRequestsThatBelongToNoApplication()
+    {
+        SignInAs("viewer@portal.test", PortalRoles.Viewer);
+        RenderProviders();
+        var app = (await Admin<ApplicationService>().CreateAsync("Shop")).Value!;
+        await using (var db = await Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            db.IngestionLog.Add(new IngestionLogEntry { ApplicationId = null, Source = "segmentio", StatusCode = 401, KeyHint = "9f3c", FirstError = "Unknown API key.", ReceivedAt = DateTimeOffset.UtcNow });
+            db.IngestionLog.Add(new IngestionLogEntry { ApplicationId = app.Id, Source = "segmentio", StatusCode = 200, IdentifyCount = 1, Accepted = 1, ReceivedAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        var cut = Render<IngestionLog>();
+        cut.WaitForAssertion(() => Assert.Contains("1 identify", cut.Find("[data-testid=log-grid]").TextContent));
+        Assert.DoesNotContain("Unknown API key.", cut.Find("[data-testid=log-grid]").TextContent);
+
+        await cut.InvokeAsync(() => cut.Find("input[data-testid=log-unrecognised]").Change(true));
+
+        cut.WaitForAssertion(() => Assert.Contains("Unknown API key.", cut.Find("[data-testid=log-grid]").TextContent), TimeSpan.FromSeconds(10));
+        Assert.Contains("…9f3c", cut.Find("[data-testid=log-grid]").TextContent);
+        Assert.DoesNotContain("1 identify", cut.Find("[data-testid=log-grid]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=app-picker]"));
+    }
 }
