@@ -130,8 +130,12 @@ public sealed class SegmentBodyParser(IngestionOptions options)
             messageId = MessageIds.FromCanonical(message);
         }
 
-        if (!TryTimestamp(message, receivedAt, out var timestamp))
-            return (null, "timestamp is not an ISO-8601 date");
+        if (!TryDate(message, "timestamp", out var sentTimestamp)) return (null, "timestamp is not an ISO-8601 date");
+        // Dates Portal only corrects with: a malformed one means no correction, not a lost message.
+        if (!TryDate(message, "originalTimestamp", out var original) && sentTimestamp is null) return (null, "originalTimestamp is not an ISO-8601 date");
+        TryDate(message, "sentAt", out var sentAt);
+        TryDate(message, "receivedAt", out var segmentReceivedAt);
+        var timestamp = Corrected(sentTimestamp, original, sentAt, segmentReceivedAt, receivedAt);
 
         var fields = new List<FlatField>();
         string? accountId = null;
@@ -191,6 +195,7 @@ public sealed class SegmentBodyParser(IngestionOptions options)
             MessageId = messageId,
             GroupType = GroupTypes.Segment,
             Timestamp = timestamp,
+            OriginalTimestamp = sentTimestamp ?? original,
             VisitorId = visitorId,
             AccountId = accountId,
             EventName = eventName,
@@ -226,15 +231,28 @@ public sealed class SegmentBodyParser(IngestionOptions options)
         return true;
     }
 
-    private static bool TryTimestamp(JsonElement message, DateTimeOffset receivedAt, out DateTimeOffset timestamp)
+    /// <summary>
+    /// A message straight from a client has its own <c>timestamp</c> and <c>sentAt</c>, corrected with Portal's receive time.
+    /// One relayed by Segment was already corrected by Segment: its client time is <c>originalTimestamp</c> and its
+    /// receive time Segment's <c>receivedAt</c>, so the same rule is applied to those rather than twice.
+    /// </summary>
+    private static DateTimeOffset Corrected(DateTimeOffset? timestamp, DateTimeOffset? originalTimestamp, DateTimeOffset? sentAt,
+        DateTimeOffset? segmentReceivedAt, DateTimeOffset receivedAt)
     {
-        timestamp = receivedAt;
-        JsonElement value;
-        if (!(message.TryGetProperty("timestamp", out value) || message.TryGetProperty("originalTimestamp", out value))
-            || value.ValueKind == JsonValueKind.Null) return true;
+        if (sentAt is null) return MessageTime.Corrected(timestamp ?? originalTimestamp, null, receivedAt);
+        var clientTime = originalTimestamp ?? timestamp;
+        var reference = originalTimestamp is not null && segmentReceivedAt is { } segment && segment < receivedAt ? segment : receivedAt;
+        return MessageTime.Corrected(MessageTime.Corrected(clientTime, sentAt, reference), null, receivedAt);
+    }
+
+    /// <summary>False only for a present, non-null value that is not an ISO-8601 date.</summary>
+    private static bool TryDate(JsonElement message, string property, out DateTimeOffset? date)
+    {
+        date = null;
+        if (!message.TryGetProperty(property, out var value) || value.ValueKind == JsonValueKind.Null) return true;
         if (value.ValueKind != JsonValueKind.String) return false;
-        if (!DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out timestamp)) return false;
-        timestamp = timestamp.ToUniversalTime();
+        if (!DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)) return false;
+        date = parsed.ToUniversalTime();
         return true;
     }
 

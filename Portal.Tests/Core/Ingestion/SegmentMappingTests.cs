@@ -111,8 +111,8 @@ public sealed class SegmentMappingTests : IngestionTestBase
     [Fact]
     public async Task LaterValuesWinPerFieldByEventTimestampNotArrival()
     {
-        await SendAsync(new { type = "identify", userId = "u-1", timestamp = "2026-05-02T00:00:00Z", traits = new { plan = "pro" } });
-        await SendAsync(new { type = "identify", userId = "u-1", timestamp = "2026-05-01T00:00:00Z", traits = new { plan = "free", seats = 3 } });
+        await SendAsync(new { type = "identify", userId = "u-1", timestamp = "2026-02-02T00:00:00Z", traits = new { plan = "pro" } });
+        await SendAsync(new { type = "identify", userId = "u-1", timestamp = "2026-02-01T00:00:00Z", traits = new { plan = "free", seats = 3 } });
 
         await using var db = await DbAsync();
         var meta = (await db.Visitors.SingleAsync()).MetadataJson;
