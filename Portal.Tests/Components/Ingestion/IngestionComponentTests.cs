@@ -66,4 +66,22 @@ public sealed class IngestionComponentTests : PortalComponentTest
 
         cut.WaitForAssertion(() => Assert.Contains("2 identify", cut.Markup), TimeSpan.FromSeconds(5));
     }
+
+    [Fact]
+    public async Task TheIngestionLogOpensOnTheActiveApplicationWhenAnArchivedOneSortsFirst()
+    {
+        SignInAs("viewer@portal.test", PortalRoles.Viewer);
+        RenderProviders();
+        var apps = Service<ApplicationService>();
+        var archived = (await apps.CreateAsync("test", "Archived shop")).Value!;
+        Assert.True((await apps.ArchiveAsync("test", archived.Id)).Succeeded);
+        var active = (await apps.CreateAsync("test", "Shop")).Value!;
+        var chosen = new List<Guid?>();
+
+        Render<Portal.Components.Browse.AppPicker>(p => p
+            .Add(s => s.IncludeArchived, true)
+            .Add(s => s.ValueChanged, (Guid? id) => chosen.Add(id)));
+
+        Assert.Equal([active.Id], chosen);
+    }
 }
