@@ -17,7 +17,8 @@ public static class WebServiceCollectionExtensions
     public static IServiceCollection AddPortalWeb(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices();
+        // Bottom right: at the top right snackbars cover the pages' primary buttons (Add user, New application).
+        services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();
