@@ -111,8 +111,6 @@ public sealed class DataMappingsService(IDbContextFactory<PortalDbContext> conte
             .Where(f => f.ApplicationId == key.ApplicationId && f.Kind == key.Kind && f.EventName == key.EventName && f.Name == key.Name)
             .ToListAsync(cancellationToken);
         if (members.Count == 0) return OperationResult.Fail("That field is no longer in the catalogue.");
-        if (edit.TypeOverride == FieldType.List && members.Any(f => f.GroupType != GroupTypes.Agent))
-            return OperationResult.Fail("The list type is only for agent metadata; webhook data carries arrays as text.");
 
         var before = Merge(key, members);
         var changes = new List<string>();

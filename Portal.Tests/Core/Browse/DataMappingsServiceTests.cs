@@ -145,15 +145,19 @@ public sealed class DataMappingsServiceTests : CoreTestBase
     }
 
     [Fact]
-    public async Task TheListTypeIsOnlyForAgentFields()
+    public async Task TheListTypeSuitsEveryFieldAndAWebhookListCarriesPendosAgentOnlyHint()
     {
         var app = await Data.AppAsync();
         await Data.FieldAsync(app, FieldKind.Visitor, GroupTypes.Segment, "tags");
         await Data.FieldAsync(app, FieldKind.Visitor, GroupTypes.Agent, "roles");
         var admin = User("admin@portal.test", PortalRoles.Admin);
 
-        Assert.False((await Mappings.UpdateAsync(admin, new FieldKey(app, FieldKind.Visitor, "", "tags"), new FieldEdit(null, FieldType.List, false))).Succeeded);
+        Assert.True((await Mappings.UpdateAsync(admin, new FieldKey(app, FieldKind.Visitor, "", "tags"), new FieldEdit(null, FieldType.List, false))).Succeeded);
         Assert.True((await Mappings.UpdateAsync(admin, new FieldKey(app, FieldKind.Visitor, "", "roles"), new FieldEdit(null, FieldType.List, false))).Succeeded);
+
+        var rows = (await Mappings.QueryAsync(new DataMappingsQuery(app, FieldKind.Visitor))).Items.ToDictionary(r => r.Name);
+        Assert.True(rows["tags"].ListIsAgentOnlyAtPendo);
+        Assert.False(rows["roles"].ListIsAgentOnlyAtPendo);
     }
 
     [Fact]

@@ -131,7 +131,7 @@ public sealed class SegmentMappingTests : IngestionTestBase
     }
 
     [Fact]
-    public async Task ValuesAreTypedAsPendosTypesAndWebhookArraysAreText()
+    public async Task ValuesAreTypedAsPendosTypesAndWebhookArraysAreLists()
     {
         await SendAsync(new { type = "identify", userId = "u-1", traits = new
         {
@@ -145,9 +145,9 @@ public sealed class SegmentMappingTests : IngestionTestBase
         Assert.Equal(FieldType.Integer, types["logins"]);
         Assert.Equal(FieldType.Float, types["score"]);
         Assert.Equal(FieldType.Date, types["createdAt"]);
-        Assert.Equal(FieldType.Text, types["tags"]);
+        Assert.Equal(FieldType.List, types["tags"]);
         var tags = Field((await db.Visitors.SingleAsync()).MetadataJson, GroupTypes.Segment, "tags").GetProperty("v");
-        Assert.Equal("[\"a\",\"b\"]", tags.GetString());
+        Assert.Equal("[\"a\",\"b\"]", tags.GetRawText());
     }
 
     [Fact]
