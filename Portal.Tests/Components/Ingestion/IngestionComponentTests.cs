@@ -84,4 +84,28 @@ public sealed class IngestionComponentTests : PortalComponentTest
 
         Assert.Equal([active.Id], chosen);
     }
+
+    [Fact]
+    public void TheAgentSnippetIsNotCopiedWhileTheKeyIsMaskedAndSaysWhy()
+    {
+        var snackbars = Render<MudBlazor.MudSnackbarProvider>();
+        var masked = Render<AgentSnippet>(p => p.Add(s => s.ApiKey, "••••••••-950e").Add(s => s.BaseUrl, "https://portal.example.com").Add(s => s.KeyRevealed, false));
+
+        masked.Find("[data-testid=copy-agent-snippet]").Click();
+
+        Assert.DoesNotContain(JSInterop.Invocations, i => i.Identifier == "portal.copy");
+        snackbars.WaitForAssertion(() => Assert.Contains("Reveal the key first", snackbars.Markup));
+    }
+
+    [Fact]
+    public void TheAgentSnippetIsCopiedOnceTheKeyIsRevealed()
+    {
+        Render<MudBlazor.MudSnackbarProvider>();
+        var revealed = Render<AgentSnippet>(p => p.Add(s => s.ApiKey, "0f8fad5b-d9cb-469f-a165-70867728950e").Add(s => s.BaseUrl, "https://portal.example.com").Add(s => s.KeyRevealed, true));
+
+        revealed.Find("[data-testid=copy-agent-snippet]").Click();
+
+        var copied = Assert.Single(JSInterop.Invocations, i => i.Identifier == "portal.copy");
+        Assert.Contains("0f8fad5b-d9cb-469f-a165-70867728950e", (string)copied.Arguments[0]!);
+    }
 }
