@@ -135,4 +135,22 @@ public sealed class BrowsePagesTests : BrowsePageTest
         page.WaitForElement("[data-testid=no-apps]");
         await Task.CompletedTask;
     }
+
+    [Fact]
+    public async Task CountsOfOneReadInTheSingular()
+    {
+        var app = await Data.AppAsync();
+        await Data.AccountAsync(app, "acme", hasMetadata: true);
+        await Data.VisitorAsync(app, "u1", accounts: ["acme"]);
+        await Data.EventsAsync(app, ("track", "Signed Up", "u1", DateTimeOffset.UtcNow));
+        RenderProviders();
+
+        var eventPage = RenderAt<TrackEventPage>(Links.Event(app, "Signed Up"));
+        eventPage.WaitForAssertion(() => Assert.Contains("Received 1 time;", Text(eventPage.Markup)));
+
+        var accountPage = RenderAt<AccountPage>(Links.Account(app, "acme"));
+        accountPage.WaitForAssertion(() => Assert.Contains("; 1 visitor.", Text(accountPage.Markup)));
+    }
+
+    private static string Text(string markup) => System.Text.RegularExpressions.Regex.Replace(markup, "<[^>]+>", "");
 }
