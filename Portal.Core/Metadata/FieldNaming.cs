@@ -34,7 +34,8 @@ public static class FieldNaming
     /// </summary>
     public static string DefaultDisplayName(string name)
     {
-        var humanized = name.Humanize(LetterCasing.Sentence);
+        // Dots join the parts of a nested object's field name (address.postal_code): words, as underscores are.
+        var humanized = name.Replace('.', ' ').Humanize(LetterCasing.Sentence);
         if (string.IsNullOrWhiteSpace(humanized)) return name;
         var words = humanized.Split(' ');
         for (var i = 0; i < words.Length; i++)

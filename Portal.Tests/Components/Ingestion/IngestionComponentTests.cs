@@ -91,7 +91,7 @@ public sealed class IngestionComponentTests : PortalComponentTest
         var snackbars = Render<MudBlazor.MudSnackbarProvider>();
         var masked = Render<AgentSnippet>(p => p.Add(s => s.ApiKey, "••••••••-950e").Add(s => s.BaseUrl, "https://portal.example.com").Add(s => s.KeyRevealed, false));
 
-        masked.Find("[data-testid=copy-agent-snippet]").Click();
+        masked.Find("[data-testid=agent-snippet-copy]").Click();
 
         Assert.DoesNotContain(JSInterop.Invocations, i => i.Identifier == "portal.copy");
         snackbars.WaitForAssertion(() => Assert.Contains("Reveal the key first", snackbars.Markup));
@@ -103,9 +103,35 @@ public sealed class IngestionComponentTests : PortalComponentTest
         Render<MudBlazor.MudSnackbarProvider>();
         var revealed = Render<AgentSnippet>(p => p.Add(s => s.ApiKey, "0f8fad5b-d9cb-469f-a165-70867728950e").Add(s => s.BaseUrl, "https://portal.example.com").Add(s => s.KeyRevealed, true));
 
-        revealed.Find("[data-testid=copy-agent-snippet]").Click();
+        revealed.Find("[data-testid=agent-snippet-copy]").Click();
 
         var copied = Assert.Single(JSInterop.Invocations, i => i.Identifier == "portal.copy");
         Assert.Contains("0f8fad5b-d9cb-469f-a165-70867728950e", (string)copied.Arguments[0]!);
+    }
+
+    [Fact]
+    public async Task TheRawBodyOfALogEntryIsPrettyPrintedWhenItIsJson()
+    {
+        SignInAs("viewer@portal.test", PortalRoles.Viewer);
+        var app = (await Service<ApplicationService>().CreateAsync("test", "Shop")).Value!;
+        long id;
+        await using (var db = await Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            var entry = new IngestionLogEntry
+            {
+                ApplicationId = app.Id, Source = "segmentio", StatusCode = 400, TrackCount = 1, Invalid = 1, ReceivedAt = DateTimeOffset.UtcNow,
+                RawBody = """{"type":"track","userId":"u-1","properties":{"plan":"<b>pro</b>"}}""",
+            };
+            db.IngestionLog.Add(entry);
+            await db.SaveChangesAsync();
+            id = entry.Id;
+        }
+
+        var details = Render<IngestionLogDetails>(p => p.Add(d => d.ApplicationId, app.Id).Add(d => d.EntryId, id));
+
+        details.WaitForAssertion(() => Assert.Equal(
+            "{\n  \"type\": \"track\",\n  \"userId\": \"u-1\",\n  \"properties\": {\n    \"plan\": \"<b>pro</b>\"\n  }\n}",
+            details.Find("[data-testid=log-raw-body]").TextContent.ReplaceLineEndings("\n")));
+        Assert.Empty(details.FindAll("[data-testid=log-raw-body] b"));
     }
 }

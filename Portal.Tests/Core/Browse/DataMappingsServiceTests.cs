@@ -208,6 +208,7 @@ public sealed class DataMappingsServiceTests : CoreTestBase
     [InlineData("landingUrl", "Landing URL")]
     [InlineData("first_name", "First name")]
     [InlineData("id", "ID")]
+    [InlineData("address.postal_code", "Address postal code")]
     public void DefaultDisplayNamesKeepAcronyms(string name, string expected) => Assert.Equal(expected, FieldNaming.DefaultDisplayName(name));
 
     [Fact]
