@@ -134,4 +134,32 @@ public sealed class IngestionComponentTests : PortalComponentTest
             details.Find("[data-testid=log-raw-body]").TextContent.ReplaceLineEndings("\n")));
         Assert.Empty(details.FindAll("[data-testid=log-raw-body] b"));
     }
+
+    [Fact]
+    public async Task ScreenAndPageCallsAreNamedInTheLogAsNotSupportedByPendo()
+    {
+        SignInAs("viewer@portal.test", PortalRoles.Viewer);
+        RenderProviders();
+        var app = (await Service<ApplicationService>().CreateAsync("test", "Shop")).Value!;
+        var outcomes = new List<MessageOutcome>
+        {
+            new() { Index = 0, Type = "screen", Outcome = MessageOutcomeKind.Skipped, Reason = "screen is not supported by Pendo's webhook" },
+            new() { Index = 1, Type = "page", Outcome = MessageOutcomeKind.Skipped, Reason = "page is not supported by Pendo's webhook" },
+            new() { Index = 2, Type = "bogus", Outcome = MessageOutcomeKind.Invalid, Reason = "type 'bogus' is not a Segment message type" },
+        };
+        await using (var db = await Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            db.IngestionLog.Add(new IngestionLogEntry
+            {
+                ApplicationId = app.Id, Source = "segmentio", StatusCode = 400, OtherCount = 3, Skipped = 2, Invalid = 1,
+                ReceivedAt = DateTimeOffset.UtcNow, OutcomesJson = OutcomesJson.Write(outcomes),
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var cut = Render<IngestionLog>();
+
+        cut.WaitForAssertion(() => Assert.Contains("1 page (not supported by Pendo), 1 screen (not supported by Pendo), 1 other",
+            cut.Find("[data-testid=log-grid]").TextContent));
+    }
 }
