@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Cli;
 using Portal.Core.Applications;
@@ -64,12 +65,16 @@ public sealed class SendTestEventCliTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WithoutATargetOrPublicBaseUrlItSaysWhatToSet()
+    public async Task WithoutATargetOnDefaultSettingsItSendsToTheAddressPortalListensOn()
     {
-        var (exit, _, error) = await _portal.RunCliAsync("send-test-event", "--key", _key.Key);
+        // Default settings: no Webhooks:PublicBaseUrl; Portal listens where `urls` says (here the test's Kestrel).
+        Assert.Null(_portal.Services.GetRequiredService<IConfiguration>()["Webhooks:PublicBaseUrl"]);
+        _portal.Services.GetRequiredService<IConfiguration>()["urls"] = _baseUrl;
 
-        Assert.Equal(ExitCodes.Failed, exit);
-        Assert.Contains("Webhooks:PublicBaseUrl", error);
+        var (exit, output, _) = await _portal.RunCliAsync("send-test-event", "--key", _key.Key);
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("200", output);
     }
 
     public Task DisposeAsync()

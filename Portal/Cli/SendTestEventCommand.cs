@@ -17,7 +17,7 @@ internal static class SendTestEventCommand
         type.AcceptOnlyFromAmong([.. SampleEventFactory.Types]);
         var target = new Option<string?>("--target")
         {
-            Description = "A configured region (us, eu, ...) or a Portal's base URL such as http://127.0.0.1:5000. Default: this Portal's Webhooks:PublicBaseUrl.",
+            Description = "A configured region (us, eu, ...) or a Portal's base URL such as http://127.0.0.1:5000. Default: this Portal's Webhooks:PublicBaseUrl, else the address it listens on (urls, default http://localhost:5000).",
         };
         var count = new Option<int>("--count") { Description = "Send N copies with fresh messageIds, as batches.", DefaultValueFactory = _ => 1 };
         count.Validators.Add(r =>
@@ -34,7 +34,7 @@ internal static class SendTestEventCommand
         {
             var error = parse.InvocationConfiguration.Error;
             var keyValue = ApiKeyFormat.Normalize(parse.GetRequiredValue(key));
-            var destination = ParseTarget(services.GetRequiredService<WebhookUrlBuilder>(), parse.GetValue(target));
+            var destination = ParseTarget(services.GetRequiredService<WebhookUrlBuilder>(), services.GetRequiredService<IConfiguration>(), parse.GetValue(target));
             string json;
             if (parse.GetValue(file) is { } path)
             {
@@ -59,11 +59,23 @@ internal static class SendTestEventCommand
         return command;
     }
 
-    private static TestEventTarget ParseTarget(WebhookUrlBuilder urls, string? target)
+    private static TestEventTarget ParseTarget(WebhookUrlBuilder urls, IConfiguration configuration, string? target)
     {
-        if (string.IsNullOrWhiteSpace(target)) return TestEventTarget.ThisPortal;
+        if (string.IsNullOrWhiteSpace(target))
+        {
+            // Default settings have no public base URL: this Portal is then where it listens on this machine.
+            return string.IsNullOrWhiteSpace(configuration["Webhooks:PublicBaseUrl"]) ? TestEventTarget.Custom(LocalAddress(configuration)) : TestEventTarget.ThisPortal;
+        }
         if (urls.FindRegion(target) is { } region) return TestEventTarget.Region(region);
         return TestEventTarget.Custom(target);
+    }
+
+    /// <summary>The first address of <c>urls</c> (ASPNETCORE_URLS, --urls), wildcards as localhost; Kestrel's default otherwise.</summary>
+    internal static string LocalAddress(IConfiguration configuration)
+    {
+        var first = configuration["urls"]?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+        if (first is null) return "http://localhost:5000";
+        return first.Replace("://+", "://localhost").Replace("://*", "://localhost").Replace("://0.0.0.0", "://localhost").Replace("://[::]", "://localhost");
     }
 
     private static async Task<int> PrintAsync(TestEventOutcome outcome, bool keyKnownHere, TextWriter output, TextWriter error)

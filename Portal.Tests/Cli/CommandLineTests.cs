@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Portal.Cli;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Cli;
+
+/// <summary>The command line's own contract: usage errors exit 2, help prints usage, and neither starts the web server.</summary>
+public sealed class CommandLineTests : IDisposable
+{
+    private readonly PortalAppFactory _portal = new();
+
+    [Theory]
+    [InlineData("apps", "create")]
+    [InlineData("apps", "list", "--bogus")]
+    [InlineData("frobnicate")]
+    public async Task AMalformedCommandExitsTwoWithTheReasonOnStderr(params string[] args)
+    {
+        var (exit, _, error) = await _portal.RunCliAsync(args);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("error:", error);
+        Assert.Contains("--help", error);
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("help")]
+    [InlineData("-h")]
+    public async Task HelpPrintsUsageAndExitsZero(string help)
+    {
+        var (exit, output, _) = await _portal.RunCliAsync(help);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("send-test-event", output);
+        Assert.Contains("apps", output);
+    }
+
+    [Fact]
+    public void OnlyNoArgumentsOrConfigurationSwitchesStartTheServer()
+    {
+        Assert.False(PortalCli.IsCommand([]));
+        Assert.False(PortalCli.IsCommand(["--urls", "http://127.0.0.1:5001"]));
+        Assert.True(PortalCli.IsCommand(["--help"]));
+        Assert.True(PortalCli.IsCommand(["help"]));
+        Assert.True(PortalCli.IsCommand(["frobnicate"]));
+        Assert.True(PortalCli.IsCommand(["apps", "list"]));
+    }
+
+    [Fact]
+    public async Task HelpFromTheBuiltAppPrintsUsageAndExitsWithoutListening()
+    {
+        // The real entry point, as `dotnet Portal.dll --help` runs it: a server would never exit on its own.
+        var start = new ProcessStartInfo("dotnet", ["Portal.dll", "--help"])
+        {
+            WorkingDirectory = AppContext.BaseDirectory, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        start.Environment["Database__SqlitePath"] = _portal.DatabasePath;
+        start.Environment["KeyRing__Path"] = Path.Combine(_portal.DataDirectory, "keys");
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(0, process.ExitCode);
+        Assert.Contains("send-test-event", await output);
+        Assert.DoesNotContain("Now listening", await output);
+    }
+
+    [Theory]
+    [InlineData(null, "http://localhost:5000")]
+    [InlineData("http://+:8080", "http://localhost:8080")]
+    [InlineData("http://0.0.0.0:5100;https://*:5101", "http://localhost:5100")]
+    [InlineData("http://127.0.0.1:5002", "http://127.0.0.1:5002")]
+    public void WithoutAPublicBaseUrlSendTestEventTargetsTheAddressPortalListensOn(string? urls, string expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["urls"] = urls }).Build();
+
+        Assert.Equal(expected, SendTestEventCommand.LocalAddress(configuration));
+    }
+
+    public void Dispose() => _portal.Dispose();
+}
