@@ -67,6 +67,41 @@ public sealed class CommandLineTests : IDisposable
         Assert.DoesNotContain("Now listening", await output);
     }
 
+    [Fact]
+    public async Task AppsettingsProductionJsonInTheFolderPortalRunsFromIsRead()
+    {
+        // As documented: Production (a published app, or `dotnet run --no-launch-profile`) reads appsettings.Production.json
+        // from the folder it runs in, beside appsettings.json.
+        var folder = Directory.CreateTempSubdirectory("portal-settings-").FullName;
+        try
+        {
+            var database = Path.Combine(folder, "from-production-settings.db");
+            await File.WriteAllTextAsync(Path.Combine(folder, "appsettings.Production.json"), System.Text.Json.JsonSerializer.Serialize(new
+            {
+                Database = new { SqlitePath = database }, KeyRing = new { Path = Path.Combine(folder, "keys") },
+            }));
+            var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Portal.dll"), "apps", "list", "--json"])
+            {
+                WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true,
+            };
+            start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
+            start.Environment.Remove("DOTNET_ENVIRONMENT");
+            using var process = Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await process.WaitForExitAsync(timeout.Token);
+
+            Assert.Equal(0, process.ExitCode);
+            Assert.Equal("[]", (await output).Trim());
+            Assert.True(File.Exists(database), "The CLI did not use the database named in appsettings.Production.json.");
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        }
+    }
+
     [Theory]
     [InlineData(null, "http://localhost:5000")]
     [InlineData("http://+:8080", "http://localhost:8080")]
