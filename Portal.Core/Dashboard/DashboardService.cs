@@ -22,7 +22,7 @@ public sealed class DashboardService(IDbContextFactory<PortalDbContext> contextF
         var trackNames = await EventIndexQueries.TrackNamesAsync(db, applicationId, cancellationToken);
         var track = trackNames.Max(n => n.LastId);
         var lastId = new[] { identify, group, track }.Max();
-        var lastEventAt = lastId is { } id ? (await EventIndexQueries.ReceivedAtAsync(db, [id], cancellationToken)).GetValueOrDefault(id) : (DateTimeOffset?)null;
+        var lastEventAt = lastId is { } id ? (await EventIndexQueries.TimestampsAsync(db, [id], cancellationToken)).GetValueOrDefault(id) : (DateTimeOffset?)null;
 
         // Tolerate a writer that names identify/group events: fall back to an index seek on the type alone.
         var hasIdentify = identify is not null || await EventIndexQueries.AnyOfTypeAsync(db, applicationId, EventIndexQueries.Identify, cancellationToken);

@@ -43,6 +43,14 @@ internal static class EventIndexQueries
     public static Task<bool> AnyOfTypeAsync(PortalDbContext db, Guid applicationId, string type, CancellationToken cancellationToken) =>
         db.Events.AnyAsync(e => e.ApplicationId == applicationId && e.Type == type, cancellationToken);
 
+    /// <summary>When these events happened (their corrected timestamps), by id: what pages show as an event's time.</summary>
+    public static async Task<Dictionary<long, DateTimeOffset>> TimestampsAsync(PortalDbContext db, IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0) return [];
+        return await db.Events.AsNoTracking().Where(e => ids.Contains(e.Id))
+            .Select(e => new { e.Id, e.Timestamp }).ToDictionaryAsync(e => e.Id, e => e.Timestamp, cancellationToken);
+    }
+
     public static async Task<Dictionary<long, DateTimeOffset>> ReceivedAtAsync(PortalDbContext db, IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
     {
         if (ids.Count == 0) return [];

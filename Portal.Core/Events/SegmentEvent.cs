@@ -20,7 +20,12 @@ public sealed class SegmentEvent
     /// <summary>Track properties, or identify/group traits, as JSON.</summary>
     public string? PayloadJson { get; set; }
 
+    /// <summary>When it happened: the sender's timestamp corrected for its clock (see <c>MessageTime</c>), never after <see cref="ReceivedAt"/>.</summary>
     public DateTimeOffset Timestamp { get; set; }
+
+    /// <summary>The timestamp exactly as the sender gave it; null when it gave none.</summary>
+    public DateTimeOffset? OriginalTimestamp { get; set; }
+
     public DateTimeOffset ReceivedAt { get; set; }
     public required string GroupType { get; set; }
 }

@@ -25,12 +25,12 @@ public sealed class TrackEventQueries(IDbContextFactory<PortalDbContext> context
         pageSize = Math.Clamp(pageSize, 1, 200);
         var slice = all.Skip(Math.Max(0, page) * pageSize).Take(pageSize).ToList();
 
-        var receivedAt = await EventIndexQueries.ReceivedAtAsync(db, slice.Where(n => n.LastId is not null).Select(n => n.LastId!.Value).ToList(), cancellationToken);
+        var happenedAt = await EventIndexQueries.TimestampsAsync(db, slice.Where(n => n.LastId is not null).Select(n => n.LastId!.Value).ToList(), cancellationToken);
         var rows = new List<TrackEventNameRow>(slice.Count);
         foreach (var name in slice)
         {
             var count = await EventIndexQueries.CountTrackAsync(db, applicationId, name.Name, cancellationToken);
-            rows.Add(new TrackEventNameRow(name.Name, count, name.LastId is { } id && receivedAt.TryGetValue(id, out var at) ? at : null));
+            rows.Add(new TrackEventNameRow(name.Name, count, name.LastId is { } id && happenedAt.TryGetValue(id, out var at) ? at : null));
         }
         return new PageOf<TrackEventNameRow>(rows, all.Count);
     }
@@ -50,8 +50,8 @@ public sealed class TrackEventQueries(IDbContextFactory<PortalDbContext> context
         if (latest.Count == 0 && properties.TotalCount == 0) return null;
 
         var count = await EventIndexQueries.CountTrackAsync(db, applicationId, name, cancellationToken);
-        var first = await ofName.OrderBy(e => e.Id).Select(e => (DateTimeOffset?)e.ReceivedAt).FirstOrDefaultAsync(cancellationToken);
-        return new TrackEventDetails(name, count, first, latest.FirstOrDefault()?.ReceivedAt, properties.Items,
+        var first = await ofName.OrderBy(e => e.Id).Select(e => (DateTimeOffset?)e.Timestamp).FirstOrDefaultAsync(cancellationToken);
+        return new TrackEventDetails(name, count, first, latest.FirstOrDefault()?.Timestamp, properties.Items,
             latest.Select(EventIndexQueries.ToRow).ToList());
     }
 }

@@ -6,7 +6,7 @@ namespace Portal.Core.Ingestion;
 /// <summary>
 /// The in-page agent's body, shaped like <c>pendo.initialize</c>'s options:
 /// <c>{"visitor": {"id": ..., ...}, "account": {"id": ..., ...}}</c>. It becomes an identify (index 0)
-/// and, with an account, a group (index 1), both with group type <c>agent</c>; arrays are lists.
+/// and, with an account, a group (index 1), both with group type <c>agent</c>.
 /// </summary>
 public sealed class AgentBodyParser(IngestionOptions options)
 {
@@ -49,7 +49,8 @@ public sealed class AgentBodyParser(IngestionOptions options)
     private void Add(ParsedBody parsed, int index, string type, string? visitorId, string? accountId, JsonElement obj, DateTimeOffset receivedAt)
     {
         var fields = new List<FlatField>();
-        if (_flattener.Flatten(obj, GroupTypes.Agent, fields, skipTopLevel: "id") is { } error)
+        var emptyNames = 0;
+        if (_flattener.Flatten(obj, GroupTypes.Agent, fields, ref emptyNames, skipTopLevel: "id") is { } error)
         {
             Invalid(parsed, index, type, error);
             return;
@@ -71,6 +72,7 @@ public sealed class AgentBodyParser(IngestionOptions options)
         parsed.Outcomes.Add(new MessageOutcome
         {
             Index = index, Type = type, Outcome = MessageOutcomeKind.Accepted, MessageId = message.MessageId, VisitorId = visitorId, AccountId = accountId,
+            Reason = FieldFlattener.EmptyNamesNote(emptyNames),
         });
     }
 

@@ -1,25 +1,39 @@
 using System.Globalization;
 using System.Text.Json;
-using Portal.Core.Common;
+using Humanizer;
 using Portal.Core.Metadata;
 
 namespace Portal.Core.Ingestion;
 
 /// <summary>
-/// Turns traits/properties into dotted leaf fields with one of Pendo's six types. Arrays are a
-/// <c>list</c> for agent metadata and their JSON text (a text value) for the webhook, as Pendo does.
+/// Turns traits/properties into dotted leaf fields with one of Pendo's six types. An array is a
+/// <c>list</c> whichever path it came by, so one field sent by both is one type (Data Mappings says
+/// where Pendo itself takes lists from the agent only). A property with an empty name cannot be
+/// addressed or mapped: it is dropped and counted, and the message is still stored.
 /// </summary>
 internal sealed class FieldFlattener(IngestionOptions options)
 {
-    /// <summary>Flattens <paramref name="obj"/> into <paramref name="into"/>; returns an error when a field name is too long.</summary>
-    public string? Flatten(JsonElement obj, string groupType, List<FlatField> into, string? skipTopLevel = null) =>
-        Flatten(obj, groupType, into, prefix: null, skipTopLevel);
+    /// <summary>What a message's outcome says about the properties <c>Flatten</c> dropped; null when none were.</summary>
+    public static string? EmptyNamesNote(int emptyNames) =>
+        emptyNames == 0 ? null : $"{"field".ToQuantity(emptyNames)} with an empty name dropped (a field needs a name)";
 
-    private string? Flatten(JsonElement obj, string groupType, List<FlatField> into, string? prefix, string? skipTopLevel)
+    /// <summary>
+    /// Flattens <paramref name="obj"/> into <paramref name="into"/>, counting in <paramref name="emptyNames"/> the properties
+    /// dropped for an empty or blank name; returns an error when a field name is too long.
+    /// </summary>
+    public string? Flatten(JsonElement obj, string groupType, List<FlatField> into, ref int emptyNames, string? skipTopLevel = null) =>
+        Flatten(obj, groupType, into, prefix: null, skipTopLevel, ref emptyNames);
+
+    private string? Flatten(JsonElement obj, string groupType, List<FlatField> into, string? prefix, string? skipTopLevel, ref int emptyNames)
     {
         foreach (var property in obj.EnumerateObject())
         {
             if (prefix is null && skipTopLevel is not null && property.NameEquals(skipTopLevel)) continue;
+            if (string.IsNullOrWhiteSpace(property.Name))
+            {
+                emptyNames++;
+                continue;
+            }
             var name = prefix is null ? property.Name : string.Concat(prefix, ".", property.Name);
             if (name.Length > options.MaxFieldNameLength)
                 return $"field name longer than {options.MaxFieldNameLength} characters: '{name[..32]}…'";
@@ -27,16 +41,16 @@ internal sealed class FieldFlattener(IngestionOptions options)
             var value = property.Value;
             if (value.ValueKind == JsonValueKind.Object)
             {
-                var error = Flatten(value, groupType, into, name, null);
+                var error = Flatten(value, groupType, into, name, null, ref emptyNames);
                 if (error is not null) return error;
                 continue;
             }
-            into.Add(Leaf(name, value, groupType));
+            into.Add(Leaf(name, value));
         }
         return null;
     }
 
-    private FlatField Leaf(string name, JsonElement value, string groupType)
+    private FlatField Leaf(string name, JsonElement value)
     {
         switch (value.ValueKind)
         {
@@ -52,10 +66,8 @@ internal sealed class FieldFlattener(IngestionOptions options)
                 var raw = value.GetRawText();
                 var isFloat = raw.AsSpan().IndexOfAny('.', 'e', 'E') >= 0;
                 return new FlatField(name, isFloat ? FieldType.Float : FieldType.Integer, raw, false);
-            case JsonValueKind.Array when groupType == GroupTypes.Agent:
-                return ListLeaf(name, value);
             case JsonValueKind.Array:
-                return Truncate(name, FieldType.Text, value.GetRawText());
+                return ListLeaf(name, value);
             default:
                 return new FlatField(name, FieldType.Text, null, false);
         }

@@ -13,7 +13,11 @@ public sealed class IngestMessage
     public required string Type { get; init; }
     public required string MessageId { get; init; }
     public required string GroupType { get; init; }
+    /// <summary>When it happened, by <see cref="MessageTime.Corrected"/>: what every page shows and orders by.</summary>
     public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>The sender's own timestamp, uncorrected, kept on the stored event; null when it sent none.</summary>
+    public DateTimeOffset? OriginalTimestamp { get; init; }
     public string? VisitorId { get; init; }
     public string? AccountId { get; init; }
     public string? EventName { get; init; }

@@ -24,7 +24,11 @@ public enum IngestionLogTypeFilter
 /// <summary>One row of the Ingestion log page; the raw body and outcomes load only when a row is expanded.</summary>
 public sealed record IngestionLogRow(long Id, DateTimeOffset ReceivedAt, string Source, string? KeyHint, int StatusCode,
     int IdentifyCount, int GroupCount, int TrackCount, int OtherCount, int Accepted, int Duplicates, int Skipped, int Invalid,
-    string? FirstError, double DurationMs);
+    string? FirstError, double DurationMs)
+{
+    /// <summary>The screen, page and alias calls among <see cref="OtherCount"/>, by type, from the entry's outcomes.</summary>
+    public IReadOnlyDictionary<string, int> OtherTypes { get; init; } = new Dictionary<string, int>();
+}
 
 public sealed record IngestionLogDetail(long Id, string? OutcomesJson, string? RawBody);
 
@@ -61,7 +65,35 @@ public sealed class IngestionLogQueries(IDbContextFactory<PortalDbContext> conte
             .Select(e => new IngestionLogRow(e.Id, e.ReceivedAt, e.Source, e.KeyHint, e.StatusCode, e.IdentifyCount, e.GroupCount, e.TrackCount,
                 e.OtherCount, e.Accepted, e.Duplicates, e.Skipped, e.Invalid, e.FirstError, e.DurationMs))
             .ToListAsync(cancellationToken);
-        return new IngestionLogPage(rows, total);
+        return new IngestionLogPage(await WithOtherTypesAsync(db, rows, cancellationToken), total);
+    }
+
+    /// <summary>Names the "other" calls of a page's rows (screen, page, alias, unknown types) from their outcomes, read for those rows only.</summary>
+    private static async Task<List<IngestionLogRow>> WithOtherTypesAsync(PortalDbContext db, List<IngestionLogRow> rows, CancellationToken cancellationToken)
+    {
+        var ids = rows.Where(r => r.OtherCount > 0).Select(r => r.Id).ToList();
+        if (ids.Count == 0) return rows;
+        var outcomes = await db.IngestionLog.AsNoTracking().Where(e => ids.Contains(e.Id))
+            .Select(e => new { e.Id, e.OutcomesJson }).ToDictionaryAsync(e => e.Id, e => e.OutcomesJson, cancellationToken);
+        return rows.Select(r => outcomes.TryGetValue(r.Id, out var json) ? r with { OtherTypes = OtherTypesOf(json) } : r).ToList();
+    }
+
+    private static Dictionary<string, int> OtherTypesOf(string? outcomesJson)
+    {
+        var types = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (string.IsNullOrEmpty(outcomesJson)) return types;
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(outcomesJson);
+            foreach (var outcome in document.RootElement.EnumerateArray())
+            {
+                // Only Segment's own call names: anything else is the sender's text, of any length, and stays "other".
+                var type = outcome.TryGetProperty("type", out var t) && t.ValueKind == System.Text.Json.JsonValueKind.String ? t.GetString() : null;
+                if (type is "screen" or "page" or "alias") types[type] = types.GetValueOrDefault(type) + 1;
+            }
+        }
+        catch (System.Text.Json.JsonException) { }
+        return types;
     }
 
     public async Task<IngestionLogDetail?> GetDetailAsync(Guid? applicationId, long id, CancellationToken cancellationToken = default)

@@ -9,7 +9,9 @@ namespace Portal.Core.Ingestion;
 /// <summary>
 /// Merges field updates into a visitor's or account's MetadataJson:
 /// <c>{"segmentio": {"field": {"v": value, "t": "ISO-8601 event time"}}, "agent": {...}}</c>.
-/// Per field the value with the later event timestamp wins; on a tie the later arrival wins.
+/// Per field the value with the later event timestamp wins; on a tie the later arrival wins. A null
+/// value clears the field: stored as <c>{"v": null, "t": ...}</c> so the clearing keeps its place in
+/// time, and shown nowhere (as the catalogue does not count nulls as values).
 /// </summary>
 internal static class MetadataMerge
 {

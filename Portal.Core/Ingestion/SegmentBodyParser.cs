@@ -106,7 +106,7 @@ public sealed class SegmentBodyParser(IngestionOptions options)
             parsed.Outcomes.Add(new MessageOutcome
             {
                 Index = index, Type = type, Outcome = MessageOutcomeKind.Accepted, MessageId = mapped.MessageId,
-                VisitorId = mapped.VisitorId, AccountId = mapped.AccountId, Event = mapped.EventName,
+                VisitorId = mapped.VisitorId, AccountId = mapped.AccountId, Event = mapped.EventName, Reason = result.Note,
             });
         }
         else
@@ -115,14 +115,14 @@ public sealed class SegmentBodyParser(IngestionOptions options)
         }
     }
 
-    private (IngestMessage? Message, string? Error) Map(JsonElement message, int index, string type, JsonElement? batchContext, DateTimeOffset receivedAt)
+    private (IngestMessage? Message, string? Error, string? Note) Map(JsonElement message, int index, string type, JsonElement? batchContext, DateTimeOffset receivedAt)
     {
         var visitorId = Id(message, "userId") ?? Id(message, "anonymousId");
 
         string? messageId;
         if (message.TryGetProperty("messageId", out var m) && m.ValueKind == JsonValueKind.String && m.GetString() is { Length: > 0 } given)
         {
-            if (given.Length > options.MaxFieldNameLength) return (null, $"messageId longer than {options.MaxFieldNameLength} characters");
+            if (given.Length > options.MaxFieldNameLength) return (null, $"messageId longer than {options.MaxFieldNameLength} characters", null);
             messageId = given;
         }
         else
@@ -130,10 +130,15 @@ public sealed class SegmentBodyParser(IngestionOptions options)
             messageId = MessageIds.FromCanonical(message);
         }
 
-        if (!TryTimestamp(message, receivedAt, out var timestamp))
-            return (null, "timestamp is not an ISO-8601 date");
+        if (!TryDate(message, "timestamp", out var sentTimestamp)) return (null, "timestamp is not an ISO-8601 date", null);
+        // Dates Portal only corrects with: a malformed one means no correction, not a lost message.
+        if (!TryDate(message, "originalTimestamp", out var original) && sentTimestamp is null) return (null, "originalTimestamp is not an ISO-8601 date", null);
+        TryDate(message, "sentAt", out var sentAt);
+        TryDate(message, "receivedAt", out var segmentReceivedAt);
+        var timestamp = Corrected(sentTimestamp, original, sentAt, segmentReceivedAt, receivedAt);
 
         var fields = new List<FlatField>();
+        var emptyNames = 0;
         string? accountId = null;
         string? eventName = null;
         string? payload = null;
@@ -142,13 +147,13 @@ public sealed class SegmentBodyParser(IngestionOptions options)
         {
             case MessageTypes.Identify:
             {
-                if (visitorId is null) return (null, "identify needs a userId or anonymousId");
-                if (!TryObject(message, "traits", out var traits)) return (null, "traits must be an object");
+                if (visitorId is null) return (null, "identify needs a userId or anonymousId", null);
+                if (!TryObject(message, "traits", out var traits)) return (null, "traits must be an object", null);
                 if (traits is { } tr)
                 {
                     accountId = Id(tr, "groupId");
                     // groupId names the account the visitor belongs to; it is a link, not visitor metadata.
-                    if (_flattener.Flatten(tr, GroupTypes.Segment, fields, skipTopLevel: "groupId") is { } e) return (null, e);
+                    if (_flattener.Flatten(tr, GroupTypes.Segment, fields, ref emptyNames, skipTopLevel: "groupId") is { } e) return (null, e, null);
                     payload = tr.GetRawText();
                 }
                 break;
@@ -156,27 +161,27 @@ public sealed class SegmentBodyParser(IngestionOptions options)
             case MessageTypes.Group:
             {
                 accountId = Id(message, "groupId");
-                if (accountId is null) return (null, "group needs a groupId");
-                if (!TryObject(message, "traits", out var traits)) return (null, "traits must be an object");
+                if (accountId is null) return (null, "group needs a groupId", null);
+                if (!TryObject(message, "traits", out var traits)) return (null, "traits must be an object", null);
                 if (traits is { } tr)
                 {
-                    if (_flattener.Flatten(tr, GroupTypes.Segment, fields) is { } e) return (null, e);
+                    if (_flattener.Flatten(tr, GroupTypes.Segment, fields, ref emptyNames) is { } e) return (null, e, null);
                     payload = tr.GetRawText();
                 }
                 break;
             }
             default:
             {
-                if (visitorId is null) return (null, "track needs a userId or anonymousId");
+                if (visitorId is null) return (null, "track needs a userId or anonymousId", null);
                 if (!message.TryGetProperty("event", out var ev) || ev.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(ev.GetString()))
-                    return (null, "track needs an event name");
+                    return (null, "track needs an event name", null);
                 eventName = ev.GetString()!;
-                if (eventName.Length > options.MaxFieldNameLength) return (null, $"event name longer than {options.MaxFieldNameLength} characters");
-                if (!TryObject(message, "properties", out var properties)) return (null, "properties must be an object");
+                if (eventName.Length > options.MaxFieldNameLength) return (null, $"event name longer than {options.MaxFieldNameLength} characters", null);
+                if (!TryObject(message, "properties", out var properties)) return (null, "properties must be an object", null);
                 if (properties is { } props)
                 {
                     accountId = Id(props, "groupId");
-                    if (_flattener.Flatten(props, GroupTypes.Segment, fields) is { } e) return (null, e);
+                    if (_flattener.Flatten(props, GroupTypes.Segment, fields, ref emptyNames) is { } e) return (null, e, null);
                     payload = props.GetRawText();
                 }
                 accountId ??= ContextGroupId(message, batchContext);
@@ -191,12 +196,13 @@ public sealed class SegmentBodyParser(IngestionOptions options)
             MessageId = messageId,
             GroupType = GroupTypes.Segment,
             Timestamp = timestamp,
+            OriginalTimestamp = sentTimestamp ?? original,
             VisitorId = visitorId,
             AccountId = accountId,
             EventName = eventName,
             PayloadJson = payload,
             Fields = fields,
-        }, null);
+        }, null, FieldFlattener.EmptyNamesNote(emptyNames));
     }
 
     private static string? ContextGroupId(JsonElement message, JsonElement? batchContext)
@@ -226,15 +232,28 @@ public sealed class SegmentBodyParser(IngestionOptions options)
         return true;
     }
 
-    private static bool TryTimestamp(JsonElement message, DateTimeOffset receivedAt, out DateTimeOffset timestamp)
+    /// <summary>
+    /// A message straight from a client has its own <c>timestamp</c> and <c>sentAt</c>, corrected with Portal's receive time.
+    /// One relayed by Segment was already corrected by Segment: its client time is <c>originalTimestamp</c> and its
+    /// receive time Segment's <c>receivedAt</c>, so the same rule is applied to those rather than twice.
+    /// </summary>
+    private static DateTimeOffset Corrected(DateTimeOffset? timestamp, DateTimeOffset? originalTimestamp, DateTimeOffset? sentAt,
+        DateTimeOffset? segmentReceivedAt, DateTimeOffset receivedAt)
     {
-        timestamp = receivedAt;
-        JsonElement value;
-        if (!(message.TryGetProperty("timestamp", out value) || message.TryGetProperty("originalTimestamp", out value))
-            || value.ValueKind == JsonValueKind.Null) return true;
+        if (sentAt is null) return MessageTime.Corrected(timestamp ?? originalTimestamp, null, receivedAt);
+        var clientTime = originalTimestamp ?? timestamp;
+        var reference = originalTimestamp is not null && segmentReceivedAt is { } segment && segment < receivedAt ? segment : receivedAt;
+        return MessageTime.Corrected(MessageTime.Corrected(clientTime, sentAt, reference), null, receivedAt);
+    }
+
+    /// <summary>False only for a present, non-null value that is not an ISO-8601 date.</summary>
+    private static bool TryDate(JsonElement message, string property, out DateTimeOffset? date)
+    {
+        date = null;
+        if (!message.TryGetProperty(property, out var value) || value.ValueKind == JsonValueKind.Null) return true;
         if (value.ValueKind != JsonValueKind.String) return false;
-        if (!DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out timestamp)) return false;
-        timestamp = timestamp.ToUniversalTime();
+        if (!DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)) return false;
+        date = parsed.ToUniversalTime();
         return true;
     }
 

@@ -57,10 +57,10 @@ internal sealed class SqliteIngestionStore : IAsyncDisposable
         _catalogue = new FieldCatalogueCache(connection, options.MaxFieldsPerKind);
 
         _insertEvent = Command("""
-            INSERT INTO Events (ApplicationId, MessageId, Type, Name, VisitorId, AccountId, PayloadJson, Timestamp, ReceivedAt, GroupType)
-            VALUES ($app, $messageId, $type, $name, $visitor, $account, $payload, $ts, $received, $groupType)
+            INSERT INTO Events (ApplicationId, MessageId, Type, Name, VisitorId, AccountId, PayloadJson, Timestamp, ReceivedAt, GroupType, OriginalTimestamp)
+            VALUES ($app, $messageId, $type, $name, $visitor, $account, $payload, $ts, $received, $groupType, $original)
             ON CONFLICT (ApplicationId, MessageId) DO NOTHING
-            """, "$app", "$messageId", "$type", "$name", "$visitor", "$account", "$payload", "$ts", "$received", "$groupType");
+            """, "$app", "$messageId", "$type", "$name", "$visitor", "$account", "$payload", "$ts", "$received", "$groupType", "$original");
         _touchVisitor = Command("""
             INSERT INTO Visitors (ApplicationId, VisitorId, MetadataJson, FirstSeen, LastSeen) VALUES ($app, $id, '{}', $first, $last)
             ON CONFLICT (ApplicationId, VisitorId) DO UPDATE SET FirstSeen = min(FirstSeen, excluded.FirstSeen), LastSeen = max(LastSeen, excluded.LastSeen)
@@ -170,6 +170,7 @@ internal sealed class SqliteIngestionStore : IAsyncDisposable
                 p[7].Value = message.Timestamp.UtcTicks;
                 p[8].Value = item.ReceivedAt.UtcTicks;
                 p[9].Value = message.GroupType;
+                p[10].Value = (object?)message.OriginalTimestamp?.UtcTicks ?? DBNull.Value;
                 var stored = _insertEvent.ExecuteNonQuery() == 1;
                 // Parsers add exactly one outcome per message index, in order.
                 outcomes[message.Index].Outcome = stored ? MessageOutcomeKind.Accepted : MessageOutcomeKind.Duplicate;

@@ -30,8 +30,11 @@ public sealed record DataMappingRow
     public bool BreaksNamingRules => Flags.HasFlag(FieldFlags.BreaksNamingRules);
     public bool ValuesTruncated => Flags.HasFlag(FieldFlags.ValuesTruncated);
 
-    /// <summary>Pendo offers <c>list</c> only for agent metadata: a field also fed by webhooks carries its arrays as text.</summary>
-    public bool AllowsList => GroupTypes.All(g => g == Common.GroupTypes.Agent);
+    /// <summary>
+    /// Pendo itself takes <c>list</c> metadata from its agent only and stores webhook arrays as text. Portal types an array
+    /// as a list on every path (one field, one type), so this is a hint for a list fed by the webhook, not a conflict.
+    /// </summary>
+    public bool ListIsAgentOnlyAtPendo => EffectiveType == FieldType.List && GroupTypes.Any(g => g != Common.GroupTypes.Agent);
 }
 
 /// <summary>A field across group types: (application, kind, event name, name).</summary>

@@ -46,8 +46,9 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
                 .Where(f => f.ApplicationId == query.ApplicationId && f.Kind == query.Kind)
                 .ToListAsync(cancellationToken))
             .ToLookup(f => (f.EventName, f.Name));
+        var defaults = DefaultNames(members.Select(m => m.Key));
         var rows = keys.Where(k => members[(k.EventName, k.Name)].Any())
-            .Select(k => Merge(new FieldKey(query.ApplicationId, query.Kind, k.EventName, k.Name), members[(k.EventName, k.Name)].ToList()))
+            .Select(k => Merge(new FieldKey(query.ApplicationId, query.Kind, k.EventName, k.Name), members[(k.EventName, k.Name)].ToList(), defaults))
             .ToList();
         return rows;
     }
@@ -80,7 +81,8 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
                 .OrderByDescending(e => e.Count).ThenBy(e => e.EventName, StringComparer.Ordinal)
                 .ToList();
         }
-        return new DataMappingDetails(Merge(key, members), perGroupType, events);
+        var defaults = await DefaultNamesAsync(db, key.ApplicationId, key.Kind, [key.EventName], cancellationToken);
+        return new DataMappingDetails(Merge(key, members, defaults), perGroupType, events);
     }
 
     public async Task<IReadOnlyList<FieldOverflow>> GetOverflowAsync(Guid applicationId, FieldKind kind, CancellationToken cancellationToken = default)
@@ -109,10 +111,11 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
             .Where(f => f.ApplicationId == key.ApplicationId && f.Kind == key.Kind && f.EventName == key.EventName && f.Name == key.Name)
             .ToListAsync(cancellationToken);
         if (members.Count == 0) return OperationResult.Fail("That field is no longer in the catalogue.");
-        if (edit.TypeOverride == FieldType.List && members.Any(f => f.GroupType != GroupTypes.Agent))
-            return OperationResult.Fail("The list type is only for agent metadata; webhook data carries arrays as text.");
 
-        var before = Merge(key, members);
+        var defaults = await DefaultNamesAsync(db, key.ApplicationId, key.Kind, [key.EventName], cancellationToken);
+        if (displayName is not null && await DisplayNameTakenAsync(db, key, displayName, defaults, cancellationToken))
+            return OperationResult.Fail($"Another {FieldTypeNames.Display(key.Kind).ToLowerInvariant()} field already shows as \"{displayName}\": display names are unique.");
+        var before = Merge(key, members, defaults);
         var changes = new List<string>();
         if (before.CustomDisplayName != displayName) changes.Add($"display name: {Quote(before.CustomDisplayName)} -> {Quote(displayName)}");
         if (before.TypeOverride != edit.TypeOverride)
@@ -128,7 +131,8 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
         }
         await db.SaveChangesAsync(cancellationToken);
 
-        var target = $"{key.ApplicationId}:{FieldTypeNames.Display(key.Kind)}:{(key.EventName.Length > 0 ? key.EventName + "/" : "")}{key.Name}";
+        var appName = await db.Applications.Where(a => a.Id == key.ApplicationId).Select(a => a.Name).SingleOrDefaultAsync(cancellationToken);
+        var target = $"{appName ?? key.ApplicationId.ToString()} · {FieldTypeNames.Display(key.Kind)} field {(key.EventName.Length > 0 ? $"{key.EventName} / " : "")}{key.Name}";
         await audit.RecordAsync(actor.Name, AuditActions.MappingChanged, target, string.Join("; ", changes), cancellationToken);
         return OperationResult.Success;
     }
@@ -220,12 +224,42 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
             .Where(f => f.ApplicationId == applicationId && f.Kind == kind && names.Contains(f.Name))
             .ToListAsync(cancellationToken);
         var byKey = members.ToLookup(f => (f.EventName, f.Name));
+        var defaults = await DefaultNamesAsync(db, applicationId, kind, keys.Select(k => k.EventName).Distinct().ToList(), cancellationToken);
         return keys.Where(k => byKey[k].Any())
-            .Select(k => Merge(new FieldKey(applicationId, kind, k.EventName, k.Name), byKey[k].ToList()))
+            .Select(k => Merge(new FieldKey(applicationId, kind, k.EventName, k.Name), byKey[k].ToList(), defaults))
             .ToList();
     }
 
-    internal static DataMappingRow Merge(FieldKey key, IReadOnlyList<MetadataField> members)
+    private static async Task<bool> DisplayNameTakenAsync(PortalDbContext db, FieldKey key, string displayName, Func<FieldKey, string> defaults,
+        CancellationToken cancellationToken)
+    {
+        var others = await db.MetadataFields.AsNoTracking()
+            .Where(f => f.ApplicationId == key.ApplicationId && f.Kind == key.Kind && f.EventName == key.EventName && f.Name != key.Name)
+            .Select(f => new { f.Name, f.DisplayName }).Distinct()
+            .ToListAsync(cancellationToken);
+        return others.Any(o => string.Equals(o.DisplayName ?? defaults(key with { Name = o.Name }), displayName, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Default display names, unique among the fields of a kind (per event for track properties).</summary>
+    private static async Task<Func<FieldKey, string>> DefaultNamesAsync(PortalDbContext db, Guid applicationId, FieldKind kind,
+        IReadOnlyCollection<string> eventNames, CancellationToken cancellationToken)
+    {
+        var names = await db.MetadataFields.AsNoTracking()
+            .Where(f => f.ApplicationId == applicationId && f.Kind == kind && eventNames.Contains(f.EventName))
+            .Select(f => new { f.EventName, f.Name }).Distinct()
+            .ToListAsync(cancellationToken);
+        return DefaultNames(names.Select(n => (n.EventName, n.Name)));
+    }
+
+    private static Func<FieldKey, string> DefaultNames(IEnumerable<(string EventName, string Name)> names)
+    {
+        var perEvent = names.GroupBy(n => n.EventName)
+            .ToDictionary(g => g.Key, g => FieldNaming.UniqueDefaultDisplayNames(g.Select(n => n.Name)));
+        return key => perEvent.TryGetValue(key.EventName, out var defaults) && defaults.TryGetValue(key.Name, out var name)
+            ? name : FieldNaming.DefaultDisplayName(key.Name);
+    }
+
+    internal static DataMappingRow Merge(FieldKey key, IReadOnlyList<MetadataField> members, Func<FieldKey, string> defaultDisplayName)
     {
         var newestFirst = members.OrderByDescending(f => f.LastSeen).ToList();
         var typesSeen = members.Aggregate(0, (bits, f) => bits | f.TypesSeen);
@@ -239,7 +273,7 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
         return new DataMappingRow
         {
             Key = key,
-            DisplayName = custom ?? FieldNaming.DefaultDisplayName(key.Name),
+            DisplayName = custom ?? defaultDisplayName(key),
             CustomDisplayName = custom,
             InferredType = newestFirst[0].InferredType,
             TypeOverride = newestFirst.Select(f => f.TypeOverride).FirstOrDefault(t => t is not null),

@@ -30,6 +30,8 @@ public static class MetadataDocument
                     var (value, at) = field.Value.ValueKind == JsonValueKind.Object && field.Value.TryGetProperty("v", out var v)
                         ? (v, ReadTime(field.Value))
                         : (field.Value, null);
+                    // A null value clears the field: it is kept with its time (so an older value cannot come back) but is no value to show.
+                    if (value.ValueKind == JsonValueKind.Null) continue;
                     values.Add(new MetadataValue(field.Name, Render(value), catalogueType?.Invoke(group.Name, field.Name) ?? TypeOf(value), at));
                 }
                 groups.Add(new MetadataGroup(group.Name, values.OrderBy(x => x.Name, StringComparer.Ordinal).ToList()));
@@ -54,7 +56,6 @@ public static class MetadataDocument
     private static string Render(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.String => value.GetString() ?? "",
-        JsonValueKind.Null => "null",
         _ => value.GetRawText(),
     };
 

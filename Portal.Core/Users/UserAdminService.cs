@@ -144,5 +144,15 @@ public sealed class UserAdminService(ICurrentUser currentUser, IServiceScopeFact
         return activeAdmins.All(a => a.Id == user.Id);
     }
 
-    internal static string Describe(IdentityResult result) => string.Join(" ", result.Errors.Select(e => e.Description));
+    /// <summary>
+    /// Identity's errors as one message. The user name is the email, so a taken email fails twice
+    /// (DuplicateUserName and DuplicateEmail): said once.
+    /// </summary>
+    internal static string Describe(IdentityResult result)
+    {
+        var errors = result.Errors.ToList();
+        if (errors.Any(e => e.Code == nameof(IdentityErrorDescriber.DuplicateEmail)))
+            errors.RemoveAll(e => e.Code == nameof(IdentityErrorDescriber.DuplicateUserName));
+        return string.Join(" ", errors.Select(e => e.Description));
+    }
 }

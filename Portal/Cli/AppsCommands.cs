@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Humanizer;
 using Portal.Core.Applications;
 
 namespace Portal.Cli;
@@ -48,7 +49,7 @@ internal static class AppsCommands
             foreach (var app in apps)
             {
                 var state = app.IsArchived ? "  archived" : "";
-                await output.WriteLineAsync($"{app.Id}  {app.Name}  {app.Platform}  {app.Region}  {app.KeyCount} key(s){state}");
+                await output.WriteLineAsync($"{app.Id}  {app.Name}  {app.Platform}  {app.Region}  {"key".ToQuantity(app.KeyCount)}{state}");
             }
             return ExitCodes.Ok;
         });

@@ -17,7 +17,7 @@ internal static class SendTestEventCommand
         type.AcceptOnlyFromAmong([.. SampleEventFactory.Types]);
         var target = new Option<string?>("--target")
         {
-            Description = "A configured region (us, eu, ...) or a Portal's base URL such as http://127.0.0.1:5000. Default: this Portal's Webhooks:PublicBaseUrl.",
+            Description = "A configured region (us, eu, ...) or a Portal's base URL such as http://127.0.0.1:5000. Default: this Portal's Webhooks:PublicBaseUrl, else the address it listens on (urls, default http://localhost:5000).",
         };
         var count = new Option<int>("--count") { Description = "Send N copies with fresh messageIds, as batches.", DefaultValueFactory = _ => 1 };
         count.Validators.Add(r =>
@@ -58,6 +58,7 @@ internal static class SendTestEventCommand
         return command;
     }
 
+    // No target: this Portal, which is Webhooks:PublicBaseUrl, else where it listens (the configured urls, else Kestrel's default).
     private static TestEventTarget ParseTarget(WebhookUrlBuilder urls, string? target)
     {
         if (string.IsNullOrWhiteSpace(target)) return TestEventTarget.ThisPortal;

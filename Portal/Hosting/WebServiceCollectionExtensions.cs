@@ -21,7 +21,8 @@ public static class WebServiceCollectionExtensions
         // state); SignalR's 32 KB default is too small for a page of Data Mappings rows with their samples.
         services.AddRazorComponents().AddInteractiveServerComponents()
             .AddHubOptions(o => o.MaximumReceiveMessageSize = PrerenderedGrids.MaxCircuitStartBytes);
-        services.AddMudServices();
+        // Bottom right: at the top right snackbars cover the pages' primary buttons (Add user, New application).
+        services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();

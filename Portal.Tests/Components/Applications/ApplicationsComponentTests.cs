@@ -76,6 +76,24 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task TheKeyDialogOfAnEuApplicationListsEuFirstAndMarksIt()
+    {
+        SignInAs("admin@portal.test", PortalRoles.Admin);
+        Service<Microsoft.Extensions.Configuration.IConfiguration>()["Webhooks:PublicBaseUrl"] = "https://portal.example.com";
+        var providers = RenderProviders();
+        const string key = "01234567-89ab-cdef-0123-456789abcdef";
+
+        await providers.InvokeAsync(() => Service<IDialogService>().ShowAsync<KeyIssuedDialog>("Your new key",
+            new DialogParameters<KeyIssuedDialog> { { d => d.Key, key }, { d => d.AppName, "Shop" }, { d => d.Region, "EU" }, { d => d.Origin, ApiKeyOrigin.Imported } }));
+
+        providers.WaitForAssertion(() => Assert.Equal(
+            ["webhook-row-eu", "webhook-row-us", "webhook-row-this-portal"],
+            providers.FindAll("[data-testid=webhook-urls] tr").Select(r => r.GetAttribute("data-testid"))));
+        var marked = Assert.Single(providers.FindAll("[data-testid=app-region]"));
+        Assert.Equal("webhook-row-eu", marked.Closest("tr")!.GetAttribute("data-testid"));
+    }
+
+    [Fact]
     public async Task TheCopyButtonPutsTheExactUsUrlOnTheClipboardThroughPortalCopy()
     {
         SignInAs("admin@portal.test", PortalRoles.Admin);

@@ -123,6 +123,11 @@ public sealed class BrowsePagesTests : BrowsePageTest
         Assert.NotEmpty(page.FindAll("[data-testid=events-chart]"));
         Assert.Equal("true", page.Find("[data-testid=step-FirstIdentify]").GetAttribute("data-done"));
         Assert.Contains("API key", page.Find("[data-testid=next-step]").TextContent);
+        // Every open step links where it is done; done steps are plain text.
+        Assert.Equal($"applications/{app}", page.Find("[data-testid=step-link-KeyCreated]").GetAttribute("href"));
+        Assert.Equal($"send-test-event?app={app}", page.Find("[data-testid=step-link-FirstGroup]").GetAttribute("href"));
+        Assert.Equal($"send-test-event?app={app}", page.Find("[data-testid=step-link-FirstTrack]").GetAttribute("href"));
+        Assert.Empty(page.FindAll("[data-testid=step-link-FirstIdentify]"));
     }
 
     [Fact]
@@ -135,4 +140,36 @@ public sealed class BrowsePagesTests : BrowsePageTest
         page.WaitForElement("[data-testid=no-apps]");
         await Task.CompletedTask;
     }
+
+    [Fact]
+    public async Task CountsOfOneReadInTheSingular()
+    {
+        var app = await Data.AppAsync();
+        await Data.AccountAsync(app, "acme", hasMetadata: true);
+        await Data.VisitorAsync(app, "u1", accounts: ["acme"]);
+        await Data.EventsAsync(app, ("track", "Signed Up", "u1", DateTimeOffset.UtcNow));
+        RenderProviders();
+
+        var eventPage = RenderAt<TrackEventPage>(Links.Event(app, "Signed Up"));
+        eventPage.WaitForAssertion(() => Assert.Contains("Received 1 time;", Text(eventPage.Markup)));
+
+        var accountPage = RenderAt<AccountPage>(Links.Account(app, "acme"));
+        accountPage.WaitForAssertion(() => Assert.Contains("; 1 visitor.", Text(accountPage.Markup)));
+    }
+
+    [Fact]
+    public async Task ASearchWithoutResultsSaysNoVisitorMatchesRatherThanHowVisitorsArrive()
+    {
+        var app = await Data.AppAsync();
+        await Data.VisitorAsync(app, "u1");
+        RenderProviders();
+        var page = RenderAt<Visitors>(Links.Visitors(app));
+        page.WaitForAssertion(() => Assert.Contains("u1", page.Find("[data-testid=visitor-grid]").TextContent));
+
+        page.Find("input[data-testid=visitor-search]").Input("zzz");
+
+        page.WaitForAssertion(() => Assert.Equal("No visitor matches “zzz”.", page.Find("[data-testid=no-visitors]").TextContent), TimeSpan.FromSeconds(5));
+    }
+
+    private static string Text(string markup) => System.Text.RegularExpressions.Regex.Replace(markup, "<[^>]+>", "");
 }

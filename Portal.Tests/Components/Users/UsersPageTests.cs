@@ -1,3 +1,4 @@
+using MudBlazor.Extensions;
 using Bunit;
 using MudBlazor;
 using Portal.Components.Pages.Users;
@@ -34,10 +35,13 @@ public sealed class UsersPageTests : PortalComponentTest
         page.WaitForAssertion(() => Assert.Single(page.FindAll("tbody tr")));
 
         var select = page.FindComponent<MudSelect<string>>();
-        await page.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(PortalRoles.Viewer));
+        // As a person picks it: the select takes the value, then reports it.
+        await page.InvokeAsync(() => select.Instance.SelectOption(PortalRoles.Viewer));
 
         snackbars.WaitForAssertion(() => Assert.Contains("last Admin", snackbars.Markup));
         Assert.Equal(PortalRoles.Admin, (await Admin<UserAdminService>().ListAsync()).Single().Role);
+        // The selector shows the stored role again, not the refused choice.
+        page.WaitForAssertion(() => Assert.Equal(PortalRoles.Admin, page.FindComponent<MudSelect<string>>().Instance.GetState(s => s.Value)));
     }
 
     [Fact]
@@ -65,8 +69,8 @@ public sealed class UsersPageTests : PortalComponentTest
         var page = Render<Portal.Components.Pages.Users.Users>();
 
         page.Find("[data-testid=add-user]").Click();
-        dialogs.WaitForElement("input[data-testid=new-user-email]").Change("new@portal.test");
-        dialogs.Find("input[data-testid=new-user-password]").Change(PortalAppFactory.Password);
+        dialogs.WaitForElement("input[data-testid=new-user-email]").Input("new@portal.test");
+        dialogs.Find("input[data-testid=new-user-password]").Input(PortalAppFactory.Password);
         dialogs.WaitForAssertion(() => Assert.False(dialogs.Find("[data-testid=create-user]").HasAttribute("disabled")));
         dialogs.Find("[data-testid=create-user]").Click();
 

@@ -120,6 +120,8 @@ public sealed class DataMappingsServiceTests : CoreTestBase
         Assert.Equal(AuditActions.MappingChanged, audit.Action);
         Assert.Equal("admin@portal.test", audit.User);
         Assert.Contains("Pricing plan", audit.Details);
+        // Named for people: the application's and the field's names, not the application id.
+        Assert.Equal("Shop · Visitor field plan", audit.Target);
     }
 
     [Fact]
@@ -141,14 +143,18 @@ public sealed class DataMappingsServiceTests : CoreTestBase
     }
 
     [Fact]
-    public async Task TheListTypeIsOnlyForAgentFields()
+    public async Task TheListTypeSuitsEveryFieldAndAWebhookListCarriesPendosAgentOnlyHint()
     {
         var app = await Data.AppAsync();
         await Data.FieldAsync(app, FieldKind.Visitor, GroupTypes.Segment, "tags");
         await Data.FieldAsync(app, FieldKind.Visitor, GroupTypes.Agent, "roles");
 
-        Assert.False((await Mappings.UpdateAsync(new FieldKey(app, FieldKind.Visitor, "", "tags"), new FieldEdit(null, FieldType.List, false))).Succeeded);
+        Assert.True((await Mappings.UpdateAsync(new FieldKey(app, FieldKind.Visitor, "", "tags"), new FieldEdit(null, FieldType.List, false))).Succeeded);
         Assert.True((await Mappings.UpdateAsync(new FieldKey(app, FieldKind.Visitor, "", "roles"), new FieldEdit(null, FieldType.List, false))).Succeeded);
+
+        var rows = (await Mappings.QueryAsync(new DataMappingsQuery(app, FieldKind.Visitor))).Items.ToDictionary(r => r.Name);
+        Assert.True(rows["tags"].ListIsAgentOnlyAtPendo);
+        Assert.False(rows["roles"].ListIsAgentOnlyAtPendo);
     }
 
     [Fact]
@@ -190,4 +196,42 @@ public sealed class DataMappingsServiceTests : CoreTestBase
     [InlineData("a_property_name_of_exactly_33_chr", FieldKind.Visitor, false)]
     public void PendoNamingRulesAreLettersDigitsUnderscoresAndAShortTrackName(string name, FieldKind kind, bool breaks) =>
         Assert.Equal(breaks, FieldNaming.BreaksPendoRules(name, kind));
+
+    [Theory]
+    [InlineData("nps_score", "NPS score")]
+    [InlineData("user_id", "User ID")]
+    [InlineData("landingUrl", "Landing URL")]
+    [InlineData("first_name", "First name")]
+    [InlineData("id", "ID")]
+    [InlineData("address.postal_code", "Address postal code")]
+    public void DefaultDisplayNamesKeepAcronyms(string name, string expected) => Assert.Equal(expected, FieldNaming.DefaultDisplayName(name));
+
+    [Fact]
+    public async Task FieldsWhoseDefaultDisplayNamesCoincideEachShowTheirFieldName()
+    {
+        var app = await Data.AppAsync();
+        await Data.FieldAsync(app, FieldKind.Visitor, GroupTypes.Segment, "created_at");
+        await Data.FieldAsync(app, FieldKind.Visitor, GroupTypes.Agent, "createdAt");
+        await Data.FieldAsync(app, FieldKind.Visitor, GroupTypes.Segment, "plan");
+
+        var rows = (await Mappings.QueryAsync(new DataMappingsQuery(app, FieldKind.Visitor))).Items.ToDictionary(r => r.Name, r => r.DisplayName);
+        Assert.Equal("Created at (created_at)", rows["created_at"]);
+        Assert.Equal("Created at (createdAt)", rows["createdAt"]);
+        Assert.Equal("Plan", rows["plan"]);
+        var export = await Mappings.QueryAllAsync(new DataMappingsQuery(app, FieldKind.Visitor));
+        Assert.Equal(3, export.Select(r => r.DisplayName).Distinct().Count());
+        Assert.Equal("Created at (createdAt)", (await Mappings.GetDetailsAsync(new FieldKey(app, FieldKind.Visitor, "", "createdAt")))!.Row.DisplayName);
+    }
+
+    [Fact]
+    public async Task AnAdminCannotGiveAFieldADisplayNameAnotherFieldOfTheKindShows()
+    {
+        var app = await Data.AppAsync();
+        await Data.FieldAsync(app, FieldKind.Visitor, GroupTypes.Segment, "plan");
+        await Data.FieldAsync(app, FieldKind.Visitor, GroupTypes.Segment, "tier");
+        var result = await Mappings.UpdateAsync(new FieldKey(app, FieldKind.Visitor, "", "tier"), new FieldEdit("plan", null, false));
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("already shows as", result.Error);
+    }
 }

@@ -112,4 +112,15 @@ public sealed class UserAdminServiceTests : CoreTestBase
         var actions = db.AuditEntries.OrderBy(e => e.Id).Select(e => e.Action).ToList();
         Assert.Equal(["user.created", "user.created", "user.role-changed"], actions);
     }
+
+    [Fact]
+    public async Task ATakenEmailIsReportedOnce()
+    {
+        await CreateAsync("taken@portal.test", PortalRoles.Viewer);
+
+        var result = await Users.CreateAsync("taken@portal.test", Password, PortalRoles.Viewer);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal("Email 'taken@portal.test' is already taken.", result.Error);
+    }
 }
