@@ -17,6 +17,7 @@ public static class IngestionServiceCollectionExtensions
         services.AddSingleton<IngestionQueue>();
         services.AddSingleton<IngestionService>();
         services.AddSingleton<IngestionLogQueries>();
+        services.AddSingleton<IngestionStoreFactory>();
         services.AddSingleton<IngestionWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestionWriter>());
         return services;

@@ -75,15 +75,15 @@ public static class IngestionEndpoints
                     return TypedResults.Ok();
                 case IngestionStatus.Invalid:
                     return TypedResults.Json(result.InvalidOutcomes.Select(o => new InvalidMessage(o.Index, o.Reason)).ToArray(),
-                        statusCode: StatusCodes.Status400BadRequest);
+                        statusCode: result.StatusCode);
                 case IngestionStatus.Unauthorized:
-                    return TypedResults.Json(new IngestionError(result.Error!), statusCode: StatusCodes.Status401Unauthorized);
+                    return TypedResults.Json(new IngestionError(result.Error!), statusCode: result.StatusCode);
                 case IngestionStatus.Unavailable:
                     // Segment retries 5xx: nothing of this request was stored.
                     context.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-                    return TypedResults.Json(new IngestionError(result.Error ?? "Portal is busy; retry shortly."), statusCode: StatusCodes.Status503ServiceUnavailable);
+                    return TypedResults.Json(new IngestionError(result.Error ?? "Portal is busy; retry shortly."), statusCode: result.StatusCode);
                 default:
-                    return TypedResults.Json(new IngestionError(result.Error ?? "The body was refused."), statusCode: StatusCodes.Status400BadRequest);
+                    return TypedResults.Json(new IngestionError(result.Error ?? "The body was refused."), statusCode: result.StatusCode);
             }
         }
     }
@@ -91,8 +91,8 @@ public static class IngestionEndpoints
     private static async Task<Results<Ok, JsonHttpResult<InvalidMessage[]>, JsonHttpResult<IngestionError>>> RefuseAsync(
         IngestionService ingestion, Core.Applications.ResolvedApiKey key, string source, int statusCode, string error)
     {
-        await ingestion.RecordRejectedAsync(key, source, statusCode, error);
-        return TypedResults.Json(new IngestionError(error), statusCode: statusCode);
+        var result = await ingestion.RecordRejectedAsync(key, source, statusCode, error);
+        return TypedResults.Json(new IngestionError(error), statusCode: result.StatusCode);
     }
 
     internal static bool IsAcceptedContentType(string? contentType)

@@ -1,0 +1,20 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Core.Data;
+
+namespace Portal.Core.Ingestion;
+
+/// <summary>Opens the ingestion store of the configured database provider (the writer opens it on first use).</summary>
+public sealed class IngestionStoreFactory(
+    IDbContextFactory<PortalDbContext> contextFactory,
+    IOptions<IngestionOptions> options,
+    IOptions<DatabaseOptions> database,
+    ILogger<IngestionWriter> logger)
+{
+    internal async Task<IIngestionStore> OpenAsync(CancellationToken cancellationToken) => database.Value.Provider switch
+    {
+        DatabaseProvider.Sqlite => await SqliteIngestionStore.OpenAsync(contextFactory, options.Value, logger, cancellationToken),
+        _ => throw new NotSupportedException($"No ingestion store for database provider '{database.Value.Provider}'."),
+    };
+}
