@@ -20,6 +20,7 @@ public static class IngestionServiceCollectionExtensions
         services.AddSingleton<IngestionStoreFactory>();
         services.AddSingleton<IngestionWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestionWriter>());
+        services.AddHostedService<Postgres.PostgresIngestionListener>();
         return services;
     }
 }

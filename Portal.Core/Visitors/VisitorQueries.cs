@@ -31,7 +31,9 @@ public sealed class VisitorQueries(IDbContextFactory<PortalDbContext> contextFac
             var encoded = TextSearch.ContainsPattern(TextSearch.JsonEncoded(term));
             // A value search reads every visitor of the application: in table order (NOT INDEXED) that is one sequential
             // pass; through the LastSeen index it would be a random read per visitor, ten times slower.
-            var scanned = db.Visitors.FromSql($"SELECT * FROM Visitors NOT INDEXED WHERE ApplicationId = {applicationId}").AsNoTracking();
+            var scanned = (db.Database.IsSqlite()
+                ? db.Visitors.FromSql($"SELECT * FROM Visitors NOT INDEXED WHERE ApplicationId = {applicationId}")
+                : db.Visitors.Where(v => v.ApplicationId == applicationId)).AsNoTracking();
             scanned = raw == encoded
                 ? scanned.Where(v => EF.Functions.Like(v.MetadataJson, raw, "\\"))
                 : scanned.Where(v => EF.Functions.Like(v.MetadataJson, raw, "\\") || EF.Functions.Like(v.MetadataJson, encoded, "\\"));

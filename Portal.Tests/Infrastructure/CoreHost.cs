@@ -18,12 +18,18 @@ public sealed class CoreHost : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    private CoreHost(ServiceProvider services, string folder, FakeTimeProvider time)
+    private readonly string? _postgres;
+
+    private CoreHost(ServiceProvider services, string folder, FakeTimeProvider time, TestEngine engine, string? postgres)
     {
         _services = services;
+        _postgres = postgres;
         Folder = folder;
         Time = time;
+        Engine = engine;
     }
+
+    public TestEngine Engine { get; }
 
     public string Folder { get; }
     public string DatabasePath => Path.Combine(Folder, "portal.db");
@@ -33,7 +39,7 @@ public sealed class CoreHost : IAsyncDisposable
     public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
 
     public static async Task<CoreHost> StartAsync(IDictionary<string, string?>? settings = null,
-        Action<Dictionary<string, string?>, IServiceCollection>? configure = null)
+        Action<Dictionary<string, string?>, IServiceCollection>? configure = null, TestEngine engine = TestEngine.Sqlite)
     {
         var folder = Path.Combine(Path.GetTempPath(), "portal-core-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -42,6 +48,13 @@ public sealed class CoreHost : IAsyncDisposable
             ["Database:SqlitePath"] = Path.Combine(folder, "portal.db"),
             ["KeyRing:Path"] = Path.Combine(folder, "keys"),
         };
+        string? postgres = null;
+        if (engine == TestEngine.Postgres)
+        {
+            postgres = await PostgresServer.CreateDatabaseAsync();
+            config["Database:Provider"] = "Postgres";
+            config["Database:ConnectionString"] = postgres;
+        }
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
 
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
@@ -54,13 +67,14 @@ public sealed class CoreHost : IAsyncDisposable
         services.AddPortalCore();
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await provider.GetRequiredService<DatabaseInitializer>().InitializeAsync();
-        return new CoreHost(provider, folder, time);
+        return new CoreHost(provider, folder, time, engine, postgres);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();
         SqliteConnection.ClearAllPools();
+        if (_postgres is not null) await PostgresServer.DropDatabaseAsync(_postgres);
         try { Directory.Delete(Folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -10,7 +10,7 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Core.Browse;
 
-public sealed class BrowseQueryTests : CoreTestBase
+public class BrowseQueryTests : CoreTestBase
 {
     private BrowseData Data => new(Get<IDbContextFactory<PortalDbContext>>());
 
@@ -108,4 +108,10 @@ public sealed class BrowseQueryTests : CoreTestBase
         Assert.False(summary.Checklist.Single(s => s.Step == SetupStep.FirstGroup).Done);
         Assert.True(summary.Checklist.Single(s => s.Step == SetupStep.FirstTrack).Done);
     }
+}
+
+/// <summary>The same suite on PostgreSQL.</summary>
+public sealed class BrowseQueryTestsOnPostgres : BrowseQueryTests
+{
+    protected override TestEngine Engine => TestEngine.Postgres;
 }

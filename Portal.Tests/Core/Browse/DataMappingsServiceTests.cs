@@ -9,7 +9,7 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Core.Browse;
 
-public sealed class DataMappingsServiceTests : CoreTestBase
+public class DataMappingsServiceTests : CoreTestBase
 {
     private BrowseData Data => new(Get<IDbContextFactory<PortalDbContext>>());
     private DataMappingsService Mappings => Get<DataMappingsService>();
@@ -195,4 +195,10 @@ public sealed class DataMappingsServiceTests : CoreTestBase
     [InlineData("a_property_name_of_exactly_33_chr", FieldKind.Visitor, false)]
     public void PendoNamingRulesAreLettersDigitsUnderscoresAndAShortTrackName(string name, FieldKind kind, bool breaks) =>
         Assert.Equal(breaks, FieldNaming.BreaksPendoRules(name, kind));
+}
+
+/// <summary>The same suite on PostgreSQL.</summary>
+public sealed class DataMappingsServiceTestsOnPostgres : DataMappingsServiceTests
+{
+    protected override TestEngine Engine => TestEngine.Postgres;
 }

@@ -4,7 +4,7 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Core.Users;
 
-public sealed class UserAdminServiceTests : CoreTestBase
+public class UserAdminServiceTests : CoreTestBase
 {
     private const string Password = PortalAppFactory.Password;
 
@@ -112,4 +112,10 @@ public sealed class UserAdminServiceTests : CoreTestBase
         var actions = db.AuditEntries.OrderBy(e => e.Id).Select(e => e.Action).ToList();
         Assert.Equal(["user.created", "user.created", "user.role-changed"], actions);
     }
+}
+
+/// <summary>The same suite on PostgreSQL.</summary>
+public sealed class UserAdminServiceTestsOnPostgres : UserAdminServiceTests
+{
+    protected override TestEngine Engine => TestEngine.Postgres;
 }
