@@ -72,7 +72,8 @@ public class BrowseQueryTests : CoreTestBase
     public async Task TrackEventNamesComeWithCountsAndLastSeenAndTheirPropertyCatalogue()
     {
         var app = await Data.AppAsync();
-        var now = DateTimeOffset.UtcNow;
+        // Whole milliseconds: PostgreSQL keeps microseconds, .NET ticks are finer.
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         await Data.EventsAsync(app, ("track", "Signed Up", "u1", now.AddHours(-3)), ("track", "Clicked", "u1", now.AddHours(-2)),
             ("track", "Clicked", "u2", now.AddHours(-1)), ("identify", null, "u1", now));
         await Data.FieldAsync(app, FieldKind.TrackProperty, GroupTypes.Segment, "plan", "Clicked");

@@ -237,7 +237,8 @@ public class IngestionEndpointTests : IAsyncLifetime
         var account = await db.Accounts.SingleAsync();
         Assert.True(account.HasMetadata);
         Assert.Contains("\"agent\"", account.MetadataJson);
-        Assert.Equal(("v-1", "acme"), await db.VisitorAccounts.Select(l => ValueTuple.Create(l.VisitorId, l.AccountId)).SingleAsync());
+        var link = await db.VisitorAccounts.SingleAsync();
+        Assert.Equal(("v-1", "acme"), (link.VisitorId, link.AccountId));
     }
 
     [Fact]
