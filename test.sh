@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every Portal test: unit, endpoint, bUnit and real-browser (Debian Chromium).
+# Runs every Portal test: unit, endpoint, bUnit and real-browser (Debian Chromium), on SQLite and PostgreSQL.
 # On a fresh Debian machine it first installs what the tests need and is missing.
 # Ends with one line "N passed, N failed" and exits non-zero on any failure.
 set -euo pipefail
@@ -18,6 +18,13 @@ need_package() { # need_package <command-or-path> <debian-package>
 
 # The browser tests drive Debian's Chromium through Microsoft.Playwright; no browser download.
 need_package /usr/bin/chromium chromium
+
+# The provider-sensitive suites run on PostgreSQL too: a private server for this run, stopped at the end.
+# Test data is thrown away, so no fsync: a busy disk does not set the pace.
+pg_dir="$(mktemp -d -t portal-test-pg-XXXXXX)"
+trap 'scripts/private-postgres.sh stop "$pg_dir"' EXIT
+PORTAL_TEST_POSTGRES="$(scripts/private-postgres.sh start "$pg_dir" -c fsync=off -c full_page_writes=off)"
+export PORTAL_TEST_POSTGRES
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

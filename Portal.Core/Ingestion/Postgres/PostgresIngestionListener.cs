@@ -20,6 +20,10 @@ internal sealed partial class PostgresIngestionListener(
     ILogger<PostgresIngestionListener> logger) : BackgroundService
 {
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(2);
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the first LISTEN is in place: from then on no other instance's commit is missed.</summary>
+    public Task Listening => _listening.Task;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -32,6 +36,7 @@ internal sealed partial class PostgresIngestionListener(
                 connection.Notification += OnNotification;
                 await using (var listen = new NpgsqlCommand($"LISTEN {IngestionChannel.Name}", connection))
                     await listen.ExecuteNonQueryAsync(stoppingToken);
+                _listening.TrySetResult();
                 while (true) await connection.WaitAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
