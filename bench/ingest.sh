@@ -63,7 +63,7 @@ cleanup() {
 trap cleanup EXIT
 
 if [[ $PROVIDER == postgres ]]; then
-  PG_DIR="$WORK/pg"
+  PG_DIR="$(mktemp -d -u -t portal-bench-pg-XXXXXX)"  # outside $WORK, which user postgres cannot enter
   echo "Starting a private PostgreSQL (default durability)…"
   PG_ADMIN="$("$ROOT/scripts/private-postgres.sh" start "$PG_DIR")"
   PG_PORT="$(sed 's/.*Port=\([0-9]*\).*/\1/' <<<"$PG_ADMIN")"

@@ -87,14 +87,18 @@ internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, Ingest
             var aggregate = plan.Aggregate;
             var visitors = memory.Visitors.ToWrite(aggregate.Visitors);
             var accounts = memory.Accounts.ToWrite(aggregate.Accounts);
-            await WriteEntitiesAsync(connection, visitors, accounts, cancellationToken);
+            // Metadata is merged under the row locks the touch takes, which needs a round trip of its own; a batch
+            // without traits (track events) sends its touches with everything else below.
+            var merge = visitors.Exists(v => v.Change.Fields is not null) || accounts.Exists(a => a.Change.Fields is not null);
+            if (merge) await WriteEntitiesAsync(connection, visitors, accounts, cancellationToken);
 
             await memory.Catalogue.LoadMissingAsync(aggregate, group => LoadFieldsAsync(connection, group, cancellationToken));
             var catalogue = CataloguePlan.Build(aggregate, memory.Catalogue, plan.Now);
 
             await using (var batch = new NpgsqlBatch(connection))
             {
-                // The field upsert comes first: its RETURNING is the first result set.
+                // Tables in the same order on every path (events, visitors, accounts, fields, …): instances never deadlock.
+                if (!merge) AddTouches(batch, visitors, accounts);
                 if (catalogue.Fields.Count > 0) batch.BatchCommands.Add(FieldsCommand(catalogue.Fields));
                 if (catalogue.Overflows.Count > 0) batch.BatchCommands.Add(OverflowsCommand(catalogue.Overflows));
                 if (aggregate.Links.Count > 0) batch.BatchCommands.Add(LinksCommand(aggregate.Links, plan.Now));
@@ -110,9 +114,11 @@ internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, Ingest
                 var conflicts = new List<(FieldKey Key, int TypesSeen)>();
                 await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
                 {
-                    if (catalogue.Fields.Count > 0)
+                    var planned = catalogue.Fields.ToDictionary(f => f.Key, f => f.TypesSeen);
+                    do
                     {
-                        var planned = catalogue.Fields.ToDictionary(f => f.Key, f => f.TypesSeen);
+                        // The field upsert's RETURNING is the only six-column result.
+                        if (reader.FieldCount != 6) continue;
                         while (await reader.ReadAsync(cancellationToken))
                         {
                             var key = new FieldKey(reader.GetGuid(0), (FieldKind)reader.GetInt32(1), reader.GetString(2), reader.GetString(3), reader.GetString(4));
@@ -121,7 +127,7 @@ internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, Ingest
                             if (planned.TryGetValue(key, out var mine) && mine != typesSeen) conflicts.Add((key, typesSeen));
                         }
                     }
-                    while (await reader.NextResultAsync(cancellationToken)) { }
+                    while (await reader.NextResultAsync(cancellationToken));
                 }
                 foreach (var (key, typesSeen) in conflicts) await FixInferredTypeAsync(connection, memory.Catalogue, key, typesSeen, cancellationToken);
             }
@@ -190,21 +196,26 @@ internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, Ingest
     private static async Task WriteEntitiesAsync(NpgsqlConnection connection, List<(Guid App, string Id, EntityChange Change)> visitors,
         List<(Guid App, string Id, EntityChange Change)> accounts, CancellationToken cancellationToken)
     {
-        if (visitors.Count == 0 && accounts.Count == 0) return;
         await using (var batch = new NpgsqlBatch(connection))
         {
             // The upsert locks each row (new or existing) until commit, so the metadata merge below is safe across instances.
-            if (visitors.Count > 0)
-                batch.BatchCommands.Add(Command(TouchVisitors, visitors.Select(v => v.App).ToArray(), visitors.Select(v => v.Id).ToArray(),
-                    visitors.Select(v => Utc(v.Change.First)).ToArray(), visitors.Select(v => Utc(v.Change.Last)).ToArray()));
-            if (accounts.Count > 0)
-                batch.BatchCommands.Add(Command(TouchAccounts, accounts.Select(a => a.App).ToArray(), accounts.Select(a => a.Id).ToArray(),
-                    accounts.Select(a => a.Change.HasMetadata).ToArray(), accounts.Select(a => Utc(a.Change.First)).ToArray(),
-                    accounts.Select(a => Utc(a.Change.Last)).ToArray()));
+            AddTouches(batch, visitors, accounts);
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
         await MergeMetadataAsync(connection, "Visitors", "VisitorId", visitors, cancellationToken);
         await MergeMetadataAsync(connection, "Accounts", "AccountId", accounts, cancellationToken);
+    }
+
+    private static void AddTouches(NpgsqlBatch batch, List<(Guid App, string Id, EntityChange Change)> visitors,
+        List<(Guid App, string Id, EntityChange Change)> accounts)
+    {
+        if (visitors.Count > 0)
+            batch.BatchCommands.Add(Command(TouchVisitors, visitors.Select(v => v.App).ToArray(), visitors.Select(v => v.Id).ToArray(),
+                visitors.Select(v => Utc(v.Change.First)).ToArray(), visitors.Select(v => Utc(v.Change.Last)).ToArray()));
+        if (accounts.Count > 0)
+            batch.BatchCommands.Add(Command(TouchAccounts, accounts.Select(a => a.App).ToArray(), accounts.Select(a => a.Id).ToArray(),
+                accounts.Select(a => a.Change.HasMetadata).ToArray(), accounts.Select(a => Utc(a.Change.First)).ToArray(),
+                accounts.Select(a => Utc(a.Change.Last)).ToArray()));
     }
 
     private static async Task MergeMetadataAsync(NpgsqlConnection connection, string table, string idColumn,
