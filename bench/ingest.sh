@@ -191,6 +191,10 @@ for name in b c; do
   echo "  ($name) 200 responses ${ok} x ${per} = ${expected}; stored ${got}; unanswered in-flight ${extra} (<= ${CONNECTIONS} x ${per}): ${verdict}"
 done
 
+if [[ $PROVIDER == postgres ]]; then
+  echo "PostgreSQL log: $(grep -c 'deadlock detected' "$PG_DIR/server.log" || true) deadlock(s), $(grep -c 'ERROR' "$PG_DIR/server.log" || true) error line(s)"
+fi
+
 awk -v b="$ratio_b" -v c="$ratio_c" -v p="$p99_b" 'BEGIN { exit !(b >= 20 && c >= 60 && p <= 50) }' \
   && echo "Targets met." || { echo "Targets NOT met."; STATUS=1; }
 exit $STATUS
