@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every Portal test: unit, endpoint, bUnit and real-browser (Debian Chromium).
+# Runs every Portal test: unit, endpoint, bUnit and real-browser (Debian Chromium), on SQLite and PostgreSQL.
 # On a fresh Debian machine it first installs what the tests need and is missing.
 # Ends with one line "N passed, N failed" and exits non-zero on any failure.
 set -euo pipefail
@@ -26,6 +26,13 @@ if [ ! -f "$segment/node_modules/@segment/analytics-next/dist/umd/index.js" ]; t
   echo "test.sh: installing Segment's analytics.js from npm"
   npm ci --prefix "$segment" --no-audit --no-fund --loglevel=error
 fi
+
+# The provider-sensitive suites run on PostgreSQL too: a private server for this run, stopped at the end.
+# Test data is thrown away, so no fsync: a busy disk does not set the pace.
+pg_dir="$(mktemp -d -t portal-test-pg-XXXXXX)"
+trap 'scripts/private-postgres.sh stop "$pg_dir"' EXIT
+PORTAL_TEST_POSTGRES="$(scripts/private-postgres.sh start "$pg_dir" -c fsync=off -c full_page_writes=off)"
+export PORTAL_TEST_POSTGRES
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

@@ -52,12 +52,19 @@ public sealed class DashboardService(IDbContextFactory<PortalDbContext> contextF
         {
             var sinceTicks = since.UtcTicks;
             // NOT INDEXED keeps SQLite on the rowid range (the last 24 h) instead of the application's whole index range.
-            var buckets = await db.Database.SqlQuery<HourBucket>($"""
-                SELECT (ReceivedAt - {sinceTicks}) / {TimeSpan.TicksPerHour} AS "Hour", COUNT(*) AS "Count"
-                FROM Events NOT INDEXED
-                WHERE Id >= {firstId} AND ApplicationId = {applicationId} AND ReceivedAt >= {sinceTicks}
-                GROUP BY 1
-                """).ToListAsync(cancellationToken);
+            var buckets = db.Database.IsSqlite()
+                ? await db.Database.SqlQuery<HourBucket>($"""
+                    SELECT (ReceivedAt - {sinceTicks}) / {TimeSpan.TicksPerHour} AS "Hour", COUNT(*) AS "Count"
+                    FROM Events NOT INDEXED
+                    WHERE Id >= {firstId} AND ApplicationId = {applicationId} AND ReceivedAt >= {sinceTicks}
+                    GROUP BY 1
+                    """).ToListAsync(cancellationToken)
+                : await db.Database.SqlQuery<HourBucket>($"""
+                    SELECT floor(extract(epoch FROM ("ReceivedAt" - {since})) / 3600)::bigint AS "Hour", COUNT(*)::int AS "Count"
+                    FROM "Events"
+                    WHERE "Id" >= {firstId} AND "ApplicationId" = {applicationId} AND "ReceivedAt" >= {since}
+                    GROUP BY 1
+                    """).ToListAsync(cancellationToken);
             foreach (var bucket in buckets)
             {
                 if (bucket.Hour is >= 0 and < Hours) counts[bucket.Hour] = bucket.Count;

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Portal.Core.Data.Postgres;
 using Portal.Core.Data.Sqlite;
 
 namespace Portal.Core.Data;
@@ -18,23 +19,28 @@ public static class DataServiceCollectionExtensions
         services.AddOptions<DatabaseOptions>()
             .BindConfiguration(DatabaseOptions.SectionName)
             .ValidateDataAnnotations()
+            .Validate(o => o.Provider != DatabaseProvider.Postgres || !string.IsNullOrWhiteSpace(o.ConnectionString),
+                "Database:ConnectionString is required when Database:Provider is Postgres.")
             .ValidateOnStart();
 
         services.AddDbContextFactory<SqlitePortalDbContext>((sp, options) =>
         {
             var db = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            switch (db.Provider)
-            {
-                case DatabaseProvider.Sqlite:
-                    var env = sp.GetRequiredService<IHostEnvironment>();
-                    options.UseSqlite(SqliteConnectionString(db, env.ContentRootPath))
-                        .AddInterceptors(new SqlitePragmaInterceptor(db.SqliteSynchronous));
-                    break;
-                default:
-                    throw new NotSupportedException($"Database provider '{db.Provider}' is not available in this build.");
-            }
+            var env = sp.GetRequiredService<IHostEnvironment>();
+            options.UseSqlite(SqliteConnectionString(db, env.ContentRootPath))
+                .AddInterceptors(new SqlitePragmaInterceptor(db.SqliteSynchronous));
         });
-        services.AddSingleton<IDbContextFactory<PortalDbContext>, ProviderContextFactory<SqlitePortalDbContext>>();
+        services.AddSingleton<PortalInstance>();
+        services.AddSingleton<PostgresDataSource>();
+        services.AddDbContextFactory<PostgresPortalDbContext>((sp, options) =>
+            options.UseNpgsql(sp.GetRequiredService<PostgresDataSource>().DataSource));
+        services.AddSingleton<IDbContextFactory<PortalDbContext>>(sp =>
+            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider switch
+            {
+                DatabaseProvider.Sqlite => new ProviderContextFactory<SqlitePortalDbContext>(sp.GetRequiredService<IDbContextFactory<SqlitePortalDbContext>>()),
+                DatabaseProvider.Postgres => new ProviderContextFactory<PostgresPortalDbContext>(sp.GetRequiredService<IDbContextFactory<PostgresPortalDbContext>>()),
+                var other => throw new NotSupportedException($"Database provider '{other}' is not supported."),
+            });
         services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
         services.AddSingleton<DatabaseInitializer>();
         return services;

@@ -12,6 +12,9 @@ public sealed class DatabaseInitializer(
     IOptions<DatabaseOptions> options,
     ILogger<DatabaseInitializer> logger)
 {
+    /// <summary>Any fixed number: every Portal instance on one PostgreSQL database takes this advisory lock to migrate.</summary>
+    internal const long MigrationLockKey = 0x506f7274616c; // "Portal"
+
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
@@ -39,6 +42,27 @@ public sealed class DatabaseInitializer(
             return;
         }
 
+        if (db.Database.IsNpgsql())
+        {
+            // Several instances starting together: one migrates, the others wait on the lock and then find nothing pending.
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            try
+            {
+                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({MigrationLockKey})", cancellationToken);
+                await MigrateAsync(db, cancellationToken);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+                await db.Database.CloseConnectionAsync();
+            }
+            return;
+        }
+        await MigrateAsync(db, cancellationToken);
+    }
+
+    private async Task MigrateAsync(PortalDbContext db, CancellationToken cancellationToken)
+    {
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         if (pending.Count > 0)
         {

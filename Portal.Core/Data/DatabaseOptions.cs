@@ -6,7 +6,10 @@ public sealed class DatabaseOptions
 {
     public const string SectionName = "Database";
 
-    /// <summary>The database engine. Sqlite (embedded) is the one this build has; each provider brings its own context and migrations.</summary>
+    /// <summary>
+    /// The database engine: Sqlite (embedded, the default) or Postgres (several Portal instances on one database).
+    /// Each provider brings its own context and migrations.
+    /// </summary>
     [Required]
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
 
@@ -14,7 +17,7 @@ public sealed class DatabaseOptions
     [Required]
     public string SqlitePath { get; set; } = "data/portal.db";
 
-    /// <summary>A full connection string; overrides <see cref="SqlitePath"/>.</summary>
+    /// <summary>A full connection string: required for Postgres (an Npgsql connection string, <c>Host=…;Database=…;Username=…</c>); for Sqlite it overrides <see cref="SqlitePath"/>.</summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>SQLite durability: FULL (default) fsyncs every commit; NORMAL may lose the last commits on power loss.</summary>
@@ -28,4 +31,5 @@ public sealed class DatabaseOptions
 public enum DatabaseProvider
 {
     Sqlite = 0,
+    Postgres = 1,
 }

@@ -16,18 +16,18 @@ internal static class EventIndexQueries
 
     /// <summary>
     /// The distinct track event names with the id of each name's newest event: a loose index scan (one
-    /// seek per name), so it costs per distinct name, not per event.
+    /// seek per name), so it costs per distinct name, not per event. Identifiers are quoted for PostgreSQL; SQLite reads them the same.
     /// </summary>
     public static Task<List<NameWithLastId>> TrackNamesAsync(PortalDbContext db, Guid applicationId, CancellationToken cancellationToken) =>
         db.Database.SqlQuery<NameWithLastId>($"""
             WITH RECURSIVE names(n) AS (
-                SELECT (SELECT MIN(Name) FROM Events WHERE ApplicationId = {applicationId} AND Type = 'track' AND Name IS NOT NULL)
+                SELECT (SELECT MIN("Name") FROM "Events" WHERE "ApplicationId" = {applicationId} AND "Type" = 'track' AND "Name" IS NOT NULL)
                 UNION ALL
-                SELECT (SELECT MIN(Name) FROM Events WHERE ApplicationId = {applicationId} AND Type = 'track' AND Name > names.n)
+                SELECT (SELECT MIN("Name") FROM "Events" WHERE "ApplicationId" = {applicationId} AND "Type" = 'track' AND "Name" > names.n)
                 FROM names WHERE names.n IS NOT NULL
             )
             SELECT n AS "Name",
-                   (SELECT MAX(Id) FROM Events WHERE ApplicationId = {applicationId} AND Type = 'track' AND Name = names.n) AS "LastId"
+                   (SELECT MAX("Id") FROM "Events" WHERE "ApplicationId" = {applicationId} AND "Type" = 'track' AND "Name" = names.n) AS "LastId"
             FROM names WHERE n IS NOT NULL
             """).ToListAsync(cancellationToken);
 

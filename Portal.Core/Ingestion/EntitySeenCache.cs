@@ -35,3 +35,20 @@ internal sealed class EntitySeenCache(int capacity = 200_000)
 
     public void Clear() => _seen.Clear();
 }
+
+internal static class EntitySeenCacheExtensions
+{
+    /// <summary>The changes that need a row write, in key order (so concurrent writers lock rows in one order); remembered as stored.</summary>
+    public static List<(Guid App, string Id, EntityChange Change)> ToWrite(this EntitySeenCache seen, Dictionary<(Guid App, string Id), EntityChange> changes)
+    {
+        var writes = new List<(Guid, string, EntityChange)>();
+        foreach (var ((app, id), change) in changes)
+        {
+            if (seen.IsCurrent(app, id, change)) continue;
+            writes.Add((app, id, change));
+            seen.Stored(app, id, change);
+        }
+        writes.Sort((a, b) => a.Item1 != b.Item1 ? a.Item1.CompareTo(b.Item1) : string.CompareOrdinal(a.Item2, b.Item2));
+        return writes;
+    }
+}

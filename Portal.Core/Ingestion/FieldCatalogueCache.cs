@@ -1,42 +1,43 @@
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Portal.Core.Metadata;
 
 namespace Portal.Core.Ingestion;
 
 /// <summary>
 /// The writer's memory of the catalogue: which fields exist per (app, kind, group type), their types
-/// and samples, so a batch neither reads them back nor checks the cap with a query. Loaded per group on
-/// first use; dropped when a transaction fails or someone changes fields outside ingestion.
+/// and samples, so a batch neither reads them back nor checks the cap with a query. Each group is loaded
+/// through the store on first use; dropped when a transaction fails or someone changes fields outside ingestion.
 /// </summary>
-internal sealed class FieldCatalogueCache(SqliteConnection connection, int maxFieldsPerKind)
+internal sealed class FieldCatalogueCache(int maxFieldsPerKind)
 {
-    private readonly Dictionary<(Guid App, FieldKind Kind, string GroupType), FieldGroup> _groups = [];
+    private readonly Dictionary<FieldGroupKey, FieldGroup> _groups = [];
 
-    public SqliteTransaction? Transaction { get; set; }
+    public bool IsLoaded(FieldGroupKey key) => _groups.ContainsKey(key);
 
-    public FieldGroup Group(Guid app, FieldKind kind, string groupType)
+    /// <summary>Loads, through <paramref name="load"/>, every group of <paramref name="aggregate"/> not yet in memory.</summary>
+    public async ValueTask LoadMissingAsync(BatchAggregate aggregate, Func<FieldGroupKey, ValueTask<IReadOnlyList<StoredField>>> load)
     {
-        if (_groups.TryGetValue((app, kind, groupType), out var group)) return group;
-        group = new FieldGroup(maxFieldsPerKind);
-        using var command = connection.CreateCommand();
-        command.Transaction = Transaction;
-        command.CommandText = "SELECT EventName, Name, TypesSeen, SamplesJson FROM MetadataFields WHERE ApplicationId = $app AND Kind = $kind AND GroupType = $groupType";
-        command.Parameters.AddWithValue("$app", SqliteIngestionStore.Text(app));
-        command.Parameters.AddWithValue("$kind", (int)kind);
-        command.Parameters.AddWithValue("$groupType", groupType);
-        using (var reader = command.ExecuteReader())
+        foreach (var key in aggregate.Fields.Keys)
         {
-            while (reader.Read())
-            {
-                var state = group.Add(reader.GetString(0), reader.GetString(1));
-                state.TypesSeen = reader.GetInt32(2);
-                state.Samples = ParseSamples(reader.GetString(3));
-            }
+            var group = new FieldGroupKey(key.App, key.Kind, key.GroupType);
+            if (!_groups.ContainsKey(group)) Put(group, await load(group));
         }
-        _groups[(app, kind, groupType)] = group;
-        return group;
     }
+
+    public void Put(FieldGroupKey key, IReadOnlyList<StoredField> fields)
+    {
+        var group = new FieldGroup(maxFieldsPerKind);
+        foreach (var field in fields)
+        {
+            var state = group.Add(field.EventName, field.Name);
+            state.TypesSeen = field.TypesSeen;
+            state.Samples = ParseSamples(field.SamplesJson);
+        }
+        _groups[key] = group;
+    }
+
+    public FieldGroup Group(FieldGroupKey key) =>
+        _groups.TryGetValue(key, out var group) ? group : throw new InvalidOperationException($"Catalogue group {key} is not loaded.");
 
     public void Clear() => _groups.Clear();
 
@@ -51,6 +52,11 @@ internal sealed class FieldCatalogueCache(SqliteConnection connection, int maxFi
         catch (JsonException) { return []; }
     }
 }
+
+internal readonly record struct FieldGroupKey(Guid App, FieldKind Kind, string GroupType);
+
+/// <summary>A catalogued field as the store reads it back.</summary>
+internal sealed record StoredField(string EventName, string Name, int TypesSeen, string SamplesJson);
 
 internal sealed class FieldGroup(int capacity)
 {

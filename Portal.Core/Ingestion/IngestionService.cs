@@ -55,7 +55,7 @@ public sealed class IngestionService(IngestionQueue queue, IOptions<IngestionOpt
         if (parsed.Error is { } error) return RejectAsync(key, source, 400, IngestionStatus.BadRequest, error, body, ParsedBody.Failed(error, body));
         var aggregate = new BatchAggregate();
         foreach (var message in parsed.Messages) aggregate.Add(key.ApplicationId, message);
-        var item = new IngestionWorkItem
+        var item = new MessagesWorkItem
         {
             ApplicationId = key.ApplicationId, KeyId = key.KeyId, KeyHint = key.Hint, Source = source,
             ReceivedAt = receivedAt, Parsed = parsed, Body = body, Aggregate = aggregate,
@@ -66,10 +66,11 @@ public sealed class IngestionService(IngestionQueue queue, IOptions<IngestionOpt
     private async Task<IngestionResult> RejectAsync(ResolvedApiKey key, string source, int statusCode, IngestionStatus status, string error,
         ReadOnlyMemory<byte> body, ParsedBody parsed)
     {
-        var item = new IngestionWorkItem
+        var result = new IngestionResult(status, [], error) { StatusCode = statusCode };
+        var item = new RefusedWorkItem
         {
             ApplicationId = key.ApplicationId, KeyId = key.KeyId, KeyHint = key.Hint, Source = source, ReceivedAt = time.GetUtcNow(),
-            Parsed = parsed, Body = body, RejectedStatus = statusCode, RejectedError = error,
+            Parsed = parsed, Body = body, Result = result,
         };
         // The log entry is best effort: a full queue must not turn a 4xx into a 503.
         if (queue.TryEnqueue(item))
@@ -77,7 +78,7 @@ public sealed class IngestionService(IngestionQueue queue, IOptions<IngestionOpt
             try { await item.Completion.Task; }
             catch (Exception) { /* The writer already logged why; the caller's answer stays the same. */ }
         }
-        return new IngestionResult(status, [], error);
+        return result;
     }
 
     internal static IngestionResult Unavailable(ParsedBody parsed) =>

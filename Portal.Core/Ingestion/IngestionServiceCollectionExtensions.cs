@@ -18,8 +18,10 @@ public static class IngestionServiceCollectionExtensions
         services.AddSingleton<IngestionService>();
         services.AddSingleton<IngestionLogQueries>();
         services.AddSingleton<RefusedKeyLog>();
+        services.AddSingleton<IngestionStoreFactory>();
         services.AddSingleton<IngestionWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestionWriter>());
+        services.AddHostedService<Postgres.PostgresIngestionListener>();
         return services;
     }
 }

@@ -2,11 +2,20 @@ using System.Diagnostics;
 
 namespace Portal.Core.Ingestion;
 
+/// <summary>Something for the single writer to do; it answers through <see cref="Completion"/>.</summary>
+internal abstract class IngestionWorkItem
+{
+    /// <summary>How many messages this item adds to a group commit (at least one, so every item counts toward the batch size).</summary>
+    public virtual int Weight => 1;
+
+    public TaskCompletionSource<IngestionResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
 /// <summary>
-/// One request waiting for the writer. The body memory belongs to the caller, who keeps it alive
-/// until <see cref="Completion"/> finishes, so the writer can log it without a copy.
+/// One HTTP (or test) request waiting for the writer. The body memory belongs to the caller, who keeps it
+/// alive until <see cref="IngestionWorkItem.Completion"/> finishes, so the writer can log it without a copy.
 /// </summary>
-internal sealed class IngestionWorkItem
+internal abstract class RequestWorkItem : IngestionWorkItem
 {
     public Guid ApplicationId { get; init; }
     public Guid? KeyId { get; init; }
@@ -16,23 +25,26 @@ internal sealed class IngestionWorkItem
     public long StartTimestamp { get; init; } = Stopwatch.GetTimestamp();
     public required ParsedBody Parsed { get; init; }
     public ReadOnlyMemory<byte> Body { get; init; }
+}
 
-    /// <summary>The status a request refused before the writer gets; null: 200 or 400 from the message outcomes.</summary>
-    public int? RejectedStatus { get; init; }
-    public string? RejectedError { get; init; }
-
-    /// <summary>A housekeeping item (log pruning) rather than a request.</summary>
-    public bool IsPrune { get; init; }
-
-    public int MessageCount => Parsed.Messages.Count;
+/// <summary>A request whose messages are to be stored; answered 200 or 400 once they are committed.</summary>
+internal sealed class MessagesWorkItem : RequestWorkItem
+{
+    public override int Weight => Math.Max(1, Parsed.Messages.Count);
 
     /// <summary>
     /// The request's own entity and catalogue changes, folded on the request thread so the single writer
     /// merges one aggregate per request; used when none of its messages turns out to be a duplicate.
     /// </summary>
     public BatchAggregate? Aggregate { get; set; }
-
-    public int StatusCode => RejectedStatus ?? (Parsed.HasInvalid || Parsed.Error is not null ? 400 : 200);
-
-    public TaskCompletionSource<IngestionResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
+
+/// <summary>A request refused before the writer (bad body, wrong signature, too large): only its log entry is written.</summary>
+internal sealed class RefusedWorkItem : RequestWorkItem
+{
+    /// <summary>What the caller answers; its status code is also the one logged.</summary>
+    public required IngestionResult Result { get; init; }
+}
+
+/// <summary>Housekeeping through the queue (log pruning), so it never races a batch.</summary>
+internal sealed class HousekeepingWorkItem : IngestionWorkItem;

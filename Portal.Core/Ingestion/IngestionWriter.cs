@@ -1,21 +1,19 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Portal.Core.Data;
 
 namespace Portal.Core.Ingestion;
 
 /// <summary>
 /// The single writer: drains the queue in batches of up to <see cref="IngestionOptions.BatchSize"/>
 /// messages (waiting at most <see cref="IngestionOptions.MaxWaitMilliseconds"/> for more), commits each
-/// batch in one transaction, and only then completes the waiting requests. Between batches it brings the
-/// deferred visitor index up to date and, when <see cref="WalCheckpointer"/> asks, finishes a checkpoint so
-/// the WAL starts over. On shutdown it stops taking work and drains what was accepted.
+/// batch in one transaction through the provider's <see cref="IIngestionStore"/>, and only then completes the
+/// waiting requests. Between batches it gives the store its housekeeping turn (SQLite: WAL restart, deferred
+/// visitor index). On shutdown it stops taking work and drains what was accepted.
 /// </summary>
 public sealed partial class IngestionWriter(
     IngestionQueue queue,
-    IDbContextFactory<PortalDbContext> contextFactory,
+    IngestionStoreFactory storeFactory,
     IngestionNotifications notifications,
     IOptions<IngestionOptions> options,
     TimeProvider time,
@@ -26,8 +24,8 @@ public sealed partial class IngestionWriter(
     private readonly IngestionOptions _options = options.Value;
     private readonly Dictionary<Guid, DateTimeOffset> _keyTouched = [];
     private readonly RawBodySampler _sampler = new(options.Value.RawBodySamplePerApp);
-    private readonly WalCheckpointer _checkpointer = new(contextFactory, logger);
-    private SqliteIngestionStore? _store;
+    private readonly WriterMemory _memory = new(options.Value.MaxFieldsPerKind);
+    private IIngestionStore? _store;
     private DateTimeOffset _lastPrune;
     private int _prunePending;
 
@@ -44,8 +42,6 @@ public sealed partial class IngestionWriter(
         await Task.Yield();
         _lastPrune = time.GetUtcNow();
         using var pruneTimer = StartPruneTimer(stoppingToken);
-        using var stopCheckpoints = new CancellationTokenSource();
-        var checkpoints = Task.Run(() => _checkpointer.RunAsync(stopCheckpoints.Token), CancellationToken.None);
         var reader = queue.Reader;
         var batch = new List<IngestionWorkItem>();
         try
@@ -60,8 +56,6 @@ public sealed partial class IngestionWriter(
         finally
         {
             if (_store is not null) await _store.DisposeAsync();
-            await stopCheckpoints.CancelAsync();
-            await checkpoints;
         }
     }
 
@@ -76,7 +70,7 @@ public sealed partial class IngestionWriter(
             if (reader.TryRead(out var item))
             {
                 batch.Add(item);
-                messages += Math.Max(1, item.MessageCount);
+                messages += item.Weight;
                 continue;
             }
             var remaining = maxWait - System.Diagnostics.Stopwatch.GetElapsedTime(started);
@@ -97,19 +91,18 @@ public sealed partial class IngestionWriter(
     {
         while (queue.TryTakeInvalidation(out var app))
         {
-            if (_store is null) continue;
-            if (app is { } id) _store.Catalogue.Clear(id); else _store.ForgetCaches();
+            if (app is { } id) _memory.Catalogue.Clear(id); else _memory.Forget();
         }
 
         var now = time.GetUtcNow();
-        var requests = batch.Where(i => !i.IsPrune).ToList();
+        var requests = batch.OfType<RequestWorkItem>().ToList();
         // One poisoned request must not sink its neighbours: after a failed batch each request is retried alone.
         if (requests.Count > 0 && !await TryWriteAsync(requests, now) && requests.Count > 1)
         {
             foreach (var item in requests)
             {
                 // The failed batch merged into these aggregates: rebuild from the messages instead.
-                item.Aggregate = null;
+                if (item is MessagesWorkItem messages) messages.Aggregate = null;
                 await TryWriteAsync([item], now);
             }
         }
@@ -118,8 +111,8 @@ public sealed partial class IngestionWriter(
         // After the waiters are answered, so neither is on a request's path. Housekeeping finishes the index when traffic stops.
         if (_store is { } store)
         {
-            if (store.VisitorIndexDue || (housekeeping && store.VisitorIndexBehind)) CatchUpVisitorIndex(store);
-            if (_checkpointer.TakeRestartRequest()) Checkpoint(store);
+            try { await store.HousekeepAsync(housekeeping, CancellationToken.None); }
+            catch (Exception ex) { LogHousekeepingFailed(logger, ex); }
         }
         if (housekeeping)
         {
@@ -127,57 +120,51 @@ public sealed partial class IngestionWriter(
             await PruneAsync(now);
         }
         foreach (var item in batch)
-            if (item.IsPrune) item.Completion.TrySetResult(new IngestionResult(IngestionStatus.Ok, []));
+            if (item is HousekeepingWorkItem) item.Completion.TrySetResult(new IngestionResult(IngestionStatus.Ok, []));
     }
 
-    private async Task<bool> TryWriteAsync(IReadOnlyList<IngestionWorkItem> items, DateTimeOffset now)
+    private async Task<bool> TryWriteAsync(IReadOnlyList<RequestWorkItem> items, DateTimeOffset now)
     {
-        BatchWriteSummary summary;
         var keys = items.Where(i => i.KeyId is { } k && (!_keyTouched.TryGetValue(k, out var at) || now - at >= KeyTouchInterval))
-            .Select(i => i.KeyId!.Value).Distinct().ToList();
+            .Select(i => i.KeyId!.Value).Distinct().Order().ToList();
+        var plan = new IngestionBatchPlan(items, now, keys, _options.MaxLoggedBodyBytes, _sampler);
+        bool newFields;
         try
         {
-            _store ??= await SqliteIngestionStore.OpenAsync(contextFactory, _options, CancellationToken.None);
-            summary = _store.Write(items, now, _sampler, keys);
+            _store ??= await storeFactory.OpenAsync(CancellationToken.None);
+            newFields = await _store.WriteAsync(plan, _memory, CancellationToken.None);
         }
         catch (Exception ex)
         {
             LogBatchFailed(logger, ex, items.Count);
-            // The transaction rolled back: what the cache learnt from it is no longer true.
-            _store?.ForgetCaches();
+            // The transaction rolled back: what the caches learnt from it is no longer true.
+            _memory.Forget();
             if (items.Count == 1) Fail(items[0]);
             return false;
         }
 
         foreach (var key in keys) _keyTouched[key] = now;
-        foreach (var item in items)
-        {
-            var parsed = item.Parsed;
-            var status = parsed.HasInvalid ? IngestionStatus.Invalid : IngestionStatus.Ok;
-            item.Completion.TrySetResult(new IngestionResult(status, parsed.Outcomes));
-        }
-        notifications.Publish(new IngestionCommitted(summary.ApplicationIds, summary.EventCount, summary.NewFields, NewLogEntries: true));
+        plan.Complete();
+        notifications.Publish(plan.Committed(newFields));
         return true;
     }
 
     /// <summary>Prunes the ingestion log now, through the writer, and returns once done (or at once when the queue is closed).</summary>
     internal Task PruneNowAsync()
     {
-        var item = PruneItem();
+        var item = new HousekeepingWorkItem();
         return queue.TryEnqueue(item) ? item.Completion.Task : Task.CompletedTask;
     }
 
-    private static IngestionWorkItem PruneItem() => new() { Source = "prune", Parsed = new ParsedBody(), IsPrune = true };
-
-    private static void Fail(IngestionWorkItem item) => item.Completion.TrySetResult(IngestionService.Unavailable(item.Parsed));
+    private static void Fail(RequestWorkItem item) => item.Completion.TrySetResult(IngestionService.Unavailable(item.Parsed));
 
     private async Task PruneAsync(DateTimeOffset now)
     {
         _lastPrune = now;
         try
         {
-            _store ??= await SqliteIngestionStore.OpenAsync(contextFactory, _options, CancellationToken.None);
-            var removed = _store.Prune(now, _sampler.SampledApps);
+            _store ??= await storeFactory.OpenAsync(CancellationToken.None);
+            var removed = await _store.PruneAsync(now, _sampler.SampledApps, CancellationToken.None);
             _sampler.SampledApps.Clear();
             // A full chunk means more is due: come back soon rather than in a whole interval.
             if (removed >= 5000) _lastPrune = now - TimeSpan.FromSeconds(_options.LogPruneIntervalSeconds) + TimeSpan.FromSeconds(1);
@@ -185,31 +172,6 @@ public sealed partial class IngestionWriter(
         catch (Exception ex)
         {
             LogPruneFailed(logger, ex);
-        }
-    }
-
-    private void CatchUpVisitorIndex(SqliteIngestionStore store)
-    {
-        try
-        {
-            store.CatchUpVisitorIndex();
-        }
-        catch (Exception ex)
-        {
-            // Nothing is lost: readers scan past the watermark, and the next catch-up starts from it.
-            LogVisitorIndexFailed(logger, ex);
-        }
-    }
-
-    private void Checkpoint(SqliteIngestionStore store)
-    {
-        try
-        {
-            store.Checkpoint();
-        }
-        catch (Exception ex)
-        {
-            LogCheckpointFailed(logger, ex);
         }
     }
 
@@ -221,18 +183,15 @@ public sealed partial class IngestionWriter(
         {
             // One pending prune is enough: a slow writer must not find a pile of them.
             if (stoppingToken.IsCancellationRequested || Interlocked.Exchange(ref _prunePending, 1) == 1) return;
-            if (!queue.TryEnqueue(PruneItem())) Volatile.Write(ref _prunePending, 0);
+            if (!queue.TryEnqueue(new HousekeepingWorkItem())) Volatile.Write(ref _prunePending, 0);
         }, null, interval, interval);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Ingestion batch of {Count} request(s) failed to commit")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Visitor index catch-up failed")]
-    private static partial void LogVisitorIndexFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "WAL checkpoint on the writer's connection failed")]
-    private static partial void LogCheckpointFailed(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion store housekeeping failed")]
+    private static partial void LogHousekeepingFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion log pruning failed")]
     private static partial void LogPruneFailed(ILogger logger, Exception exception);

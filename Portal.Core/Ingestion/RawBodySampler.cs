@@ -10,7 +10,7 @@ internal sealed class RawBodySampler(int perApp)
 
     public HashSet<Guid> SampledApps { get; } = [];
 
-    public bool ShouldKeep(IngestionWorkItem item, DateTimeOffset now)
+    public bool ShouldKeep(RequestWorkItem item, DateTimeOffset now)
     {
         if (perApp == 0 || item.Body.IsEmpty) return false;
         var minute = now.UtcTicks / TimeSpan.TicksPerMinute;

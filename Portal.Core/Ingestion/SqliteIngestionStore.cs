@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using System.Text;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Portal.Core.Data;
-using Portal.Core.Metadata;
 using Portal.Core.Visitors;
 
 namespace Portal.Core.Ingestion;
@@ -14,7 +12,7 @@ namespace Portal.Core.Ingestion;
 /// message costs about one row write. DateTimeOffset columns hold UTC ticks and Guids upper-case
 /// text, as EF Core writes them (see SqlitePortalDbContext).
 /// </summary>
-internal sealed class SqliteIngestionStore : IAsyncDisposable
+internal sealed partial class SqliteIngestionStore : IIngestionStore
 {
     // The deferred visitor index catches up four times a second under load: rarely enough that each
     // visitor's index page is written once for many events, often enough that each pause (10-35 ms at
@@ -25,9 +23,10 @@ internal sealed class SqliteIngestionStore : IAsyncDisposable
     private readonly PortalDbContext _db;
     private readonly SqliteConnection _connection;
     private readonly IngestionOptions _options;
-    private readonly FieldCatalogueCache _catalogue;
-    private readonly EntitySeenCache _visitorsSeen = new();
-    private readonly EntitySeenCache _accountsSeen = new();
+    private readonly ILogger _logger;
+    private readonly WalCheckpointer _checkpointer;
+    private readonly CancellationTokenSource _stopCheckpoints = new();
+    private readonly Task _checkpoints;
 
     private readonly SqliteCommand _insertEvent;
     private readonly SqliteCommand _touchVisitor;
@@ -49,12 +48,17 @@ internal sealed class SqliteIngestionStore : IAsyncDisposable
     private int _eventsNotIndexed = 1;
     private long _lastVisitorIndexCatchUp;
 
-    private SqliteIngestionStore(PortalDbContext db, SqliteConnection connection, IngestionOptions options)
+    private readonly SqliteCommand _selectFields;
+
+    private SqliteIngestionStore(PortalDbContext db, SqliteConnection connection, IngestionOptions options,
+        IDbContextFactory<PortalDbContext> contextFactory, ILogger logger)
     {
         _db = db;
         _connection = connection;
         _options = options;
-        _catalogue = new FieldCatalogueCache(connection, options.MaxFieldsPerKind);
+        _logger = logger;
+        _checkpointer = new WalCheckpointer(contextFactory, logger);
+        _checkpoints = Task.Run(() => _checkpointer.RunAsync(_stopCheckpoints.Token), CancellationToken.None);
 
         _insertEvent = Command("""
             INSERT INTO Events (ApplicationId, MessageId, Type, Name, VisitorId, AccountId, PayloadJson, Timestamp, ReceivedAt, GroupType, OriginalTimestamp)
@@ -110,11 +114,14 @@ internal sealed class SqliteIngestionStore : IAsyncDisposable
         _touchKey = Command("UPDATE ApiKeys SET LastUsedAt = $at WHERE Id = $id", "$at", "$id");
         _catchUpVisitorIndex = VisitorTrackIndex.CatchUpCommand(connection);
         _checkpoint = Command("PRAGMA wal_checkpoint(PASSIVE)");
+        _selectFields = Command("SELECT EventName, Name, TypesSeen, SamplesJson FROM MetadataFields WHERE ApplicationId = $app AND Kind = $kind AND GroupType = $groupType",
+            "$app", "$kind", "$groupType");
         _all = [_insertEvent, _touchVisitor, _selectVisitor, _upsertVisitor, _touchAccount, _selectAccount, _upsertAccount, _insertLink,
-            _upsertField, _upsertOverflow, _insertLog, _touchKey, _catchUpVisitorIndex, _checkpoint];
+            _upsertField, _upsertOverflow, _insertLog, _touchKey, _catchUpVisitorIndex, _checkpoint, _selectFields];
     }
 
-    public static async Task<SqliteIngestionStore> OpenAsync(IDbContextFactory<PortalDbContext> contextFactory, IngestionOptions options, CancellationToken cancellationToken)
+    public static async Task<SqliteIngestionStore> OpenAsync(IDbContextFactory<PortalDbContext> contextFactory, IngestionOptions options, ILogger logger,
+        CancellationToken cancellationToken)
     {
         var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         // Opening through EF applies the connection interceptor's pragmas (synchronous, busy_timeout).
@@ -127,86 +134,87 @@ internal sealed class SqliteIngestionStore : IAsyncDisposable
             await db.DisposeAsync();
             throw new NotSupportedException("The ingestion writer needs the SQLite provider.");
         }
-        return new SqliteIngestionStore(db, connection, options);
+        return new SqliteIngestionStore(db, connection, options, contextFactory, logger);
     }
 
-    public FieldCatalogueCache Catalogue => _catalogue;
-
-    /// <summary>After a rollback or an outside change nothing remembered can be trusted.</summary>
-    public void ForgetCaches()
-    {
-        _catalogue.Clear();
-        _visitorsSeen.Clear();
-        _accountsSeen.Clear();
-    }
-
-    /// <summary>Writes one batch in one transaction. Outcomes of stored messages become accepted or duplicate.</summary>
-    public BatchWriteSummary Write(IReadOnlyList<IngestionWorkItem> items, DateTimeOffset now, RawBodySampler sampler, IReadOnlyCollection<Guid> keysToTouch)
+    public Task<bool> WriteAsync(IngestionBatchPlan plan, WriterMemory memory, CancellationToken cancellationToken)
     {
         using var transaction = _connection.BeginTransaction();
         foreach (var command in _all) command.Transaction = transaction;
-        _catalogue.Transaction = transaction;
 
-        var aggregate = new BatchAggregate();
-        var summary = new BatchWriteSummary();
-        foreach (var item in items)
+        var events = plan.Events;
+        var stored = new bool[events.Count];
+        for (var i = 0; i < events.Count; i++)
         {
-            if (item.IsPrune) continue;
-            summary.ApplicationIds.Add(item.ApplicationId);
-            if (item.RejectedStatus is not null) continue;
-            var app = Text(item.ApplicationId);
-            var outcomes = item.Parsed.Outcomes;
-            var allStored = true;
-            foreach (var message in item.Parsed.Messages)
-            {
-                var p = _insertEvent.Parameters;
-                p[0].Value = app;
-                p[1].Value = message.MessageId;
-                p[2].Value = message.Type;
-                p[3].Value = (object?)message.EventName ?? DBNull.Value;
-                p[4].Value = (object?)message.VisitorId ?? DBNull.Value;
-                p[5].Value = (object?)message.AccountId ?? DBNull.Value;
-                p[6].Value = (object?)message.PayloadJson ?? DBNull.Value;
-                p[7].Value = message.Timestamp.UtcTicks;
-                p[8].Value = item.ReceivedAt.UtcTicks;
-                p[9].Value = message.GroupType;
-                p[10].Value = (object?)message.OriginalTimestamp?.UtcTicks ?? DBNull.Value;
-                var stored = _insertEvent.ExecuteNonQuery() == 1;
-                // Parsers add exactly one outcome per message index, in order.
-                outcomes[message.Index].Outcome = stored ? MessageOutcomeKind.Accepted : MessageOutcomeKind.Duplicate;
-                if (stored) summary.EventCount++;
-                else allStored = false;
-            }
-
-            if (allStored && item.Aggregate is { } ready)
-            {
-                aggregate.Merge(ready);
-                continue;
-            }
-            // Duplicates must not count again: fold only the messages that were stored now.
-            foreach (var message in item.Parsed.Messages)
-                if (outcomes[message.Index].Outcome == MessageOutcomeKind.Accepted) aggregate.Add(item.ApplicationId, message);
+            var (appId, receivedAt, message, _) = events[i];
+            var p = _insertEvent.Parameters;
+            p[0].Value = Text(appId);
+            p[1].Value = message.MessageId;
+            p[2].Value = message.Type;
+            p[3].Value = (object?)message.EventName ?? DBNull.Value;
+            p[4].Value = (object?)message.VisitorId ?? DBNull.Value;
+            p[5].Value = (object?)message.AccountId ?? DBNull.Value;
+            p[6].Value = (object?)message.PayloadJson ?? DBNull.Value;
+            p[7].Value = message.Timestamp.UtcTicks;
+            p[8].Value = receivedAt.UtcTicks;
+            p[9].Value = message.GroupType;
+            p[10].Value = (object?)message.OriginalTimestamp?.UtcTicks ?? DBNull.Value;
+            stored[i] = _insertEvent.ExecuteNonQuery() == 1;
         }
+        plan.Resolve(stored);
 
-        WriteEntities(aggregate, now);
-        summary.NewFields = WriteCatalogue(aggregate, now);
+        WriteEntities(plan.Aggregate, memory, plan.Now);
+        var loading = memory.Catalogue.LoadMissingAsync(plan.Aggregate, LoadFields);
+        // Loading runs synchronously on this connection; the ValueTask is already complete.
+        if (!loading.IsCompletedSuccessfully) loading.AsTask().GetAwaiter().GetResult();
+        var catalogue = CataloguePlan.Build(plan.Aggregate, memory.Catalogue, plan.Now);
+        WriteCatalogue(catalogue);
+        foreach (var entry in plan.LogEntries) WriteLog(entry);
 
-        foreach (var item in items)
+        foreach (var keyId in plan.KeysToTouch)
         {
-            if (item.IsPrune) continue;
-            WriteLog(item, sampler.ShouldKeep(item, now));
-        }
-
-        foreach (var keyId in keysToTouch)
-        {
-            _touchKey.Parameters[0].Value = now.UtcTicks;
+            _touchKey.Parameters[0].Value = plan.Now.UtcTicks;
             _touchKey.Parameters[1].Value = Text(keyId);
             _touchKey.ExecuteNonQuery();
         }
 
         transaction.Commit();
-        _eventsNotIndexed += summary.EventCount;
-        return summary;
+        _eventsNotIndexed += plan.StoredCount;
+        return Task.FromResult(catalogue.NewFields);
+    }
+
+    private ValueTask<IReadOnlyList<StoredField>> LoadFields(FieldGroupKey group)
+    {
+        var p = _selectFields.Parameters;
+        p[0].Value = Text(group.App);
+        p[1].Value = (int)group.Kind;
+        p[2].Value = group.GroupType;
+        var fields = new List<StoredField>();
+        using (var reader = _selectFields.ExecuteReader())
+        {
+            while (reader.Read()) fields.Add(new StoredField(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3)));
+        }
+        return ValueTask.FromResult<IReadOnlyList<StoredField>>(fields);
+    }
+
+    /// <summary>
+    /// The deferred visitor index catches up when due, or on an idle pass whenever it is behind; a WAL restart runs
+    /// when <see cref="WalCheckpointer"/> found the WAL large.
+    /// </summary>
+    public Task HousekeepAsync(bool idle, CancellationToken cancellationToken)
+    {
+        if (VisitorIndexDue || (idle && VisitorIndexBehind))
+        {
+            try { CatchUpVisitorIndex(); }
+            // Nothing is lost: readers scan past the watermark, and the next catch-up starts from it.
+            catch (Exception ex) { LogVisitorIndexFailed(_logger, ex); }
+        }
+        if (_checkpointer.TakeRestartRequest())
+        {
+            try { Checkpoint(); }
+            catch (Exception ex) { LogCheckpointFailed(_logger, ex); }
+        }
+        return Task.CompletedTask;
     }
 
     /// <summary>True when the deferred visitor index is <see cref="VisitorIndexInterval"/> or <see cref="VisitorIndexMaxBehind"/> events behind.</summary>
@@ -238,20 +246,12 @@ internal sealed class SqliteIngestionStore : IAsyncDisposable
         _lastVisitorIndexCatchUp = Stopwatch.GetTimestamp();
     }
 
-    private void WriteEntities(BatchAggregate aggregate, DateTimeOffset now)
+    private void WriteEntities(BatchAggregate aggregate, WriterMemory memory, DateTimeOffset now)
     {
-        foreach (var ((appId, id), change) in aggregate.Visitors)
-        {
-            if (_visitorsSeen.IsCurrent(appId, id, change)) continue;
+        foreach (var (appId, id, change) in memory.Visitors.ToWrite(aggregate.Visitors))
             Upsert(appId, id, change, _touchVisitor, _selectVisitor, _upsertVisitor, hasMetadataColumn: false);
-            _visitorsSeen.Stored(appId, id, change);
-        }
-        foreach (var ((appId, id), change) in aggregate.Accounts)
-        {
-            if (_accountsSeen.IsCurrent(appId, id, change)) continue;
+        foreach (var (appId, id, change) in memory.Accounts.ToWrite(aggregate.Accounts))
             Upsert(appId, id, change, _touchAccount, _selectAccount, _upsertAccount, hasMetadataColumn: true);
-            _accountsSeen.Stored(appId, id, change);
-        }
         foreach (var (appId, visitor, account) in aggregate.Links)
         {
             var p = _insertLink.Parameters;
@@ -292,120 +292,65 @@ internal sealed class SqliteIngestionStore : IAsyncDisposable
         upsert.ExecuteNonQuery();
     }
 
-    private bool WriteCatalogue(BatchAggregate aggregate, DateTimeOffset now)
+    private void WriteCatalogue(CataloguePlan catalogue)
     {
-        var newFields = false;
-        Dictionary<(Guid, FieldKind, string), long>? dropped = null;
-        foreach (var (key, change) in aggregate.Fields)
+        foreach (var field in catalogue.Fields)
         {
-            var group = _catalogue.Group(key.App, key.Kind, key.GroupType);
-            if (!group.TryGet(key.EventName, key.Name, out var state))
-            {
-                if (group.IsFull)
-                {
-                    dropped ??= [];
-                    dropped[(key.App, key.Kind, key.GroupType)] = dropped.GetValueOrDefault((key.App, key.Kind, key.GroupType)) + change.Count;
-                    continue;
-                }
-                state = group.Add(key.EventName, key.Name);
-                newFields = true;
-            }
-
-            state.TypesSeen |= change.Types;
-            state.Samples = MergeSamples(change.Samples, state.Samples);
             var p = _upsertField.Parameters;
-            p[0].Value = Text(key.App);
-            p[1].Value = (int)key.Kind;
-            p[2].Value = key.GroupType;
-            p[3].Value = key.EventName;
-            p[4].Value = key.Name;
-            p[5].Value = (int)FieldTypeInference.Infer(state.TypesSeen);
-            p[6].Value = state.TypesSeen;
-            p[7].Value = change.Truncated;
-            p[8].Value = change.Count;
-            p[9].Value = change.First.UtcTicks;
-            p[10].Value = change.Last.UtcTicks;
-            p[11].Value = JsonSerializer.Serialize(state.Samples);
+            p[0].Value = Text(field.Key.App);
+            p[1].Value = (int)field.Key.Kind;
+            p[2].Value = field.Key.GroupType;
+            p[3].Value = field.Key.EventName;
+            p[4].Value = field.Key.Name;
+            p[5].Value = (int)field.InferredType;
+            p[6].Value = field.TypesSeen;
+            p[7].Value = field.Truncated;
+            p[8].Value = field.Count;
+            p[9].Value = field.First.UtcTicks;
+            p[10].Value = field.Last.UtcTicks;
+            p[11].Value = field.SamplesJson;
             _upsertField.ExecuteNonQuery();
         }
-
-        if (dropped is not null)
+        foreach (var overflow in catalogue.Overflows)
         {
-            foreach (var ((app, kind, groupType), count) in dropped)
-            {
-                var p = _upsertOverflow.Parameters;
-                p[0].Value = Text(app);
-                p[1].Value = (int)kind;
-                p[2].Value = groupType;
-                p[3].Value = count;
-                p[4].Value = now.UtcTicks;
-                _upsertOverflow.ExecuteNonQuery();
-            }
+            var p = _upsertOverflow.Parameters;
+            p[0].Value = Text(overflow.Group.App);
+            p[1].Value = (int)overflow.Group.Kind;
+            p[2].Value = overflow.Group.GroupType;
+            p[3].Value = overflow.Count;
+            p[4].Value = overflow.At.UtcTicks;
+            _upsertOverflow.ExecuteNonQuery();
         }
-        return newFields;
     }
 
-    private static string[] MergeSamples(List<(string Value, DateTimeOffset At)> fresh, string[] known)
+    private void WriteLog(PlannedLogEntry entry)
     {
-        if (fresh.Count == known.Length && fresh.Select(f => f.Value).SequenceEqual(known)) return known;
-        var merged = new List<string>(FieldChange.MaxSamples);
-        foreach (var (value, _) in fresh)
-            if (merged.Count < FieldChange.MaxSamples && !merged.Contains(value)) merged.Add(value);
-        foreach (var value in known)
-            if (merged.Count < FieldChange.MaxSamples && !merged.Contains(value)) merged.Add(value);
-        return [.. merged];
-    }
-
-    private void WriteLog(IngestionWorkItem item, bool keepBody)
-    {
-        var parsed = item.Parsed;
-        int accepted = 0, duplicates = 0, skipped = 0, invalid = 0;
-        string? firstError = item.RejectedError ?? parsed.Error;
-        foreach (var o in parsed.Outcomes)
-        {
-            switch (o.Outcome)
-            {
-                case MessageOutcomeKind.Accepted: accepted++; break;
-                case MessageOutcomeKind.Duplicate: duplicates++; break;
-                case MessageOutcomeKind.Skipped: skipped++; break;
-                default:
-                    invalid++;
-                    firstError ??= $"message {o.Index}: {o.Reason}";
-                    break;
-            }
-        }
-
         var p = _insertLog.Parameters;
-        p[0].Value = item.ReceivedAt.UtcTicks;
-        p[1].Value = Text(item.ApplicationId);
-        p[2].Value = (object?)item.KeyHint ?? DBNull.Value;
-        p[3].Value = item.Source;
-        p[4].Value = item.StatusCode;
-        p[5].Value = parsed.IdentifyCount;
-        p[6].Value = parsed.GroupCount;
-        p[7].Value = parsed.TrackCount;
-        p[8].Value = parsed.OtherCount;
-        p[9].Value = accepted;
-        p[10].Value = duplicates;
-        p[11].Value = skipped;
-        p[12].Value = invalid;
-        p[13].Value = (object?)firstError ?? DBNull.Value;
-        p[14].Value = parsed.Outcomes.Count == 0 ? DBNull.Value : OutcomesJson.Write(parsed.Outcomes);
-        p[15].Value = keepBody || invalid > 0 || item.RejectedStatus is not null ? (object?)BodyText(item.Body) ?? DBNull.Value : DBNull.Value;
-        p[16].Value = Stopwatch.GetElapsedTime(item.StartTimestamp).TotalMilliseconds;
+        p[0].Value = entry.ReceivedAt.UtcTicks;
+        p[1].Value = Text(entry.ApplicationId);
+        p[2].Value = (object?)entry.KeyHint ?? DBNull.Value;
+        p[3].Value = entry.Source;
+        p[4].Value = entry.StatusCode;
+        p[5].Value = entry.IdentifyCount;
+        p[6].Value = entry.GroupCount;
+        p[7].Value = entry.TrackCount;
+        p[8].Value = entry.OtherCount;
+        p[9].Value = entry.Accepted;
+        p[10].Value = entry.Duplicates;
+        p[11].Value = entry.Skipped;
+        p[12].Value = entry.Invalid;
+        p[13].Value = (object?)entry.FirstError ?? DBNull.Value;
+        p[14].Value = (object?)entry.OutcomesJson ?? DBNull.Value;
+        p[15].Value = (object?)entry.RawBody ?? DBNull.Value;
+        p[16].Value = entry.DurationMs;
         _insertLog.ExecuteNonQuery();
     }
 
-    private string? BodyText(ReadOnlyMemory<byte> body)
-    {
-        if (body.IsEmpty) return null;
-        var span = body.Span;
-        if (span.Length > _options.MaxLoggedBodyBytes) span = span[.._options.MaxLoggedBodyBytes];
-        return Encoding.UTF8.GetString(span);
-    }
-
     /// <summary>Deletes log entries past retention (age, then count) and raw bodies past the per-app sample, a bounded chunk at a time.</summary>
-    public int Prune(DateTimeOffset now, IReadOnlyCollection<Guid> sampledApps, int chunk = 5000)
+    public Task<int> PruneAsync(DateTimeOffset now, IReadOnlyCollection<Guid> sampledApps, CancellationToken cancellationToken) =>
+        Task.FromResult(Prune(now, sampledApps));
+
+    private int Prune(DateTimeOffset now, IReadOnlyCollection<Guid> sampledApps, int chunk = 5000)
     {
         using var transaction = _connection.BeginTransaction();
         var removed = Execute(transaction, """
@@ -452,12 +397,14 @@ internal sealed class SqliteIngestionStore : IAsyncDisposable
         foreach (var command in _all) await command.DisposeAsync();
         await _db.Database.CloseConnectionAsync();
         await _db.DisposeAsync();
+        await _stopCheckpoints.CancelAsync();
+        await _checkpoints;
+        _stopCheckpoints.Dispose();
     }
-}
 
-internal sealed class BatchWriteSummary
-{
-    public HashSet<Guid> ApplicationIds { get; } = [];
-    public int EventCount { get; set; }
-    public bool NewFields { get; set; }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Visitor index catch-up failed")]
+    private static partial void LogVisitorIndexFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "WAL checkpoint on the writer's connection failed")]
+    private static partial void LogCheckpointFailed(ILogger logger, Exception exception);
 }

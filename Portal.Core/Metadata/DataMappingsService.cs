@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Audit;
 using Portal.Core.Common;
@@ -148,9 +149,14 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var pattern = TextSearch.ContainsPattern(query.Search.Trim());
-            fields = fields.Where(f => EF.Functions.Like(f.Name, pattern, "\\")
-                || (f.DisplayName != null && EF.Functions.Like(f.DisplayName, pattern, "\\"))
-                || EF.Functions.Like(f.EventName, pattern, "\\"));
+            // SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE does the same there.
+            fields = db.Database.IsNpgsql()
+                ? fields.Where(f => EF.Functions.ILike(f.Name, pattern, "\\")
+                    || (f.DisplayName != null && EF.Functions.ILike(f.DisplayName, pattern, "\\"))
+                    || EF.Functions.ILike(f.EventName, pattern, "\\"))
+                : fields.Where(f => EF.Functions.Like(f.Name, pattern, "\\")
+                    || (f.DisplayName != null && EF.Functions.Like(f.DisplayName, pattern, "\\"))
+                    || EF.Functions.Like(f.EventName, pattern, "\\"));
         }
 
         var groups = fields
@@ -178,18 +184,25 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
 
         var flags = query.AnyFlags;
         if (!query.ShowHidden && !flags.HasFlag(FieldFlags.Hidden)) groups = groups.Where(g => g.Hidden == 0);
-        if (flags != FieldFlags.None) groups = groups.Where(FlagPredicate(flags, query.Kind));
+        if (flags != FieldFlags.None) groups = groups.Where(FlagPredicate(flags, query.Kind, db.Database.IsNpgsql()));
         return groups;
     }
 
-    private static Expression<Func<FieldGroup, bool>> FlagPredicate(FieldFlags flags, FieldKind kind)
+    private static Expression<Func<FieldGroup, bool>> FlagPredicate(FieldFlags flags, FieldKind kind, bool postgres)
     {
         var conflict = flags.HasFlag(FieldFlags.TypeConflict);
         var hidden = flags.HasFlag(FieldFlags.Hidden);
         var truncated = flags.HasFlag(FieldFlags.ValuesTruncated);
         var naming = flags.HasFlag(FieldFlags.BreaksNamingRules);
         var maxLength = kind == FieldKind.TrackProperty ? FieldNaming.MaxTrackPropertyNameLength : int.MaxValue;
-        // Mirrors FieldNaming.BreaksPendoRules in SQL (GLOB is SQLite's case-sensitive pattern match).
+        // Mirrors FieldNaming.BreaksPendoRules in SQL (GLOB is SQLite's case-sensitive pattern match; PostgreSQL has regular expressions).
+        if (postgres)
+        {
+            return g => (conflict && (g.TypeBits & (g.TypeBits - 1)) != 0)
+                || (hidden && g.Hidden == 1)
+                || (truncated && g.Truncated == 1)
+                || (naming && (g.Name.Length > maxLength || !Regex.IsMatch(g.Name, "^[A-Za-z_]") || Regex.IsMatch(g.Name, "[^A-Za-z0-9_]")));
+        }
         return g => (conflict && (g.TypeBits & (g.TypeBits - 1)) != 0)
             || (hidden && g.Hidden == 1)
             || (truncated && g.Truncated == 1)

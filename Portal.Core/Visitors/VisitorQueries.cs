@@ -31,10 +31,17 @@ public sealed class VisitorQueries(IDbContextFactory<PortalDbContext> contextFac
             var encoded = TextSearch.ContainsPattern(TextSearch.JsonEncoded(term));
             // A value search reads every visitor of the application: in table order (NOT INDEXED) that is one sequential
             // pass; through the LastSeen index it would be a random read per visitor, ten times slower.
-            var scanned = db.Visitors.FromSql($"SELECT * FROM Visitors NOT INDEXED WHERE ApplicationId = {applicationId}").AsNoTracking();
-            scanned = raw == encoded
-                ? scanned.Where(v => EF.Functions.Like(v.MetadataJson, raw, "\\"))
-                : scanned.Where(v => EF.Functions.Like(v.MetadataJson, raw, "\\") || EF.Functions.Like(v.MetadataJson, encoded, "\\"));
+            var scanned = (db.Database.IsSqlite()
+                ? db.Visitors.FromSql($"SELECT * FROM Visitors NOT INDEXED WHERE ApplicationId = {applicationId}")
+                : db.Visitors.Where(v => v.ApplicationId == applicationId)).AsNoTracking();
+            // SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE does the same there.
+            scanned = db.Database.IsNpgsql()
+                ? raw == encoded
+                    ? scanned.Where(v => EF.Functions.ILike(v.MetadataJson, raw, "\\"))
+                    : scanned.Where(v => EF.Functions.ILike(v.MetadataJson, raw, "\\") || EF.Functions.ILike(v.MetadataJson, encoded, "\\"))
+                : raw == encoded
+                    ? scanned.Where(v => EF.Functions.Like(v.MetadataJson, raw, "\\"))
+                    : scanned.Where(v => EF.Functions.Like(v.MetadataJson, raw, "\\") || EF.Functions.Like(v.MetadataJson, encoded, "\\"));
             ordered = scanned.OrderByDescending(v => v.LastSeen).ThenBy(v => v.Id);
         }
 

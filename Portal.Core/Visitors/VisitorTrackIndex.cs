@@ -39,6 +39,13 @@ internal static class VisitorTrackIndex
     public static async Task<List<SegmentEvent>> RecentAsync(PortalDbContext db, Guid applicationId, string visitorId, int count,
         CancellationToken cancellationToken)
     {
+        // PostgreSQL keeps a plain partial index on (ApplicationId, VisitorId, Id) for track events (see PostgresPortalDbContext).
+        if (!db.Database.IsSqlite())
+        {
+            return await db.Events.AsNoTracking()
+                .Where(e => e.ApplicationId == applicationId && e.VisitorId == visitorId && e.Type == EventIndexQueries.Track)
+                .OrderByDescending(e => e.Id).Take(count).ToListAsync(cancellationToken);
+        }
         var watermark = await db.IndexWatermarks.AsNoTracking().Where(w => w.Name == WatermarkName)
             .Select(w => (long?)w.EventId).FirstOrDefaultAsync(cancellationToken) ?? 0;
         // The tail past the watermark is at most a few seconds of traffic: a rowid range, read newest first.

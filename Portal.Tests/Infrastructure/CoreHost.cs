@@ -24,13 +24,19 @@ public sealed class CoreHost : IAsyncDisposable
     private readonly AsyncServiceScope _adminScope;
     private readonly List<AsyncServiceScope> _scopes = [];
 
-    private CoreHost(ServiceProvider services, string folder, FakeTimeProvider time)
+    private readonly string? _postgres;
+
+    private CoreHost(ServiceProvider services, string folder, FakeTimeProvider time, TestEngine engine, string? postgres)
     {
         _services = services;
         _adminScope = services.CreateActorScope(new Actor("test-admin", AdminName, IsAdmin: true));
+        _postgres = postgres;
         Folder = folder;
         Time = time;
+        Engine = engine;
     }
+
+    public TestEngine Engine { get; }
 
     public string Folder { get; }
     public string DatabasePath => Path.Combine(Folder, "portal.db");
@@ -51,7 +57,7 @@ public sealed class CoreHost : IAsyncDisposable
     public static Actor Viewer(string name = "viewer@portal.test") => new("test-viewer", name, IsAdmin: false);
 
     public static async Task<CoreHost> StartAsync(IDictionary<string, string?>? settings = null,
-        Action<Dictionary<string, string?>, IServiceCollection>? configure = null)
+        Action<Dictionary<string, string?>, IServiceCollection>? configure = null, TestEngine engine = TestEngine.Sqlite)
     {
         var folder = Path.Combine(Path.GetTempPath(), "portal-core-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -60,6 +66,13 @@ public sealed class CoreHost : IAsyncDisposable
             ["Database:SqlitePath"] = Path.Combine(folder, "portal.db"),
             ["KeyRing:Path"] = Path.Combine(folder, "keys"),
         };
+        string? postgres = null;
+        if (engine == TestEngine.Postgres)
+        {
+            postgres = await PostgresServer.CreateDatabaseAsync();
+            config["Database:Provider"] = "Postgres";
+            config["Database:ConnectionString"] = postgres;
+        }
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
 
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
@@ -72,7 +85,7 @@ public sealed class CoreHost : IAsyncDisposable
         services.AddPortalCore();
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await provider.GetRequiredService<DatabaseInitializer>().InitializeAsync();
-        return new CoreHost(provider, folder, time);
+        return new CoreHost(provider, folder, time, engine, postgres);
     }
 
     public async ValueTask DisposeAsync()
@@ -81,6 +94,7 @@ public sealed class CoreHost : IAsyncDisposable
         await _adminScope.DisposeAsync();
         await _services.DisposeAsync();
         SqliteConnection.ClearAllPools();
+        if (_postgres is not null) await PostgresServer.DropDatabaseAsync(_postgres);
         try { Directory.Delete(Folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -17,9 +17,12 @@ public abstract class CoreTestBase : IAsyncLifetime
     protected FakeTimeProvider Time => Host.Time;
     protected IServiceProvider Services => Host.Services;
 
+    /// <summary>The database engine; a suite runs on PostgreSQL too through a subclass that overrides this.</summary>
+    protected virtual TestEngine Engine => TestEngine.Sqlite;
+
     protected virtual void Configure(Dictionary<string, string?> settings, IServiceCollection services) { }
 
-    public virtual async Task InitializeAsync() => _host = await CoreHost.StartAsync(configure: Configure);
+    public virtual async Task InitializeAsync() => _host = await CoreHost.StartAsync(configure: Configure, engine: Engine);
 
     protected T Get<T>() where T : notnull => Host.Get<T>();
 

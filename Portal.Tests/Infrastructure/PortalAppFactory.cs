@@ -28,12 +28,31 @@ public partial class PortalAppFactory : WebApplicationFactory<Program>
 
     private readonly List<AsyncServiceScope> _scopes = [];
 
+    /// <summary>The database engine: a SQLite file in <see cref="DataDirectory"/>, or a fresh database on the test PostgreSQL.</summary>
+    public TestEngine Engine { get; set; } = TestEngine.Sqlite;
+
+    /// <summary>Set to share one PostgreSQL database between several factories (several Portal instances).</summary>
+    public string? PostgresConnectionString { get; set; }
+
+    private bool _ownsPostgresDatabase;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         // Outside Development the app serves the publish manifest; tests run from build output, so use the build one.
         builder.UseStaticWebAssets();
         builder.UseSetting("Database:SqlitePath", DatabasePath);
+        if (Engine == TestEngine.Postgres)
+        {
+            if (PostgresConnectionString is null)
+            {
+                // ConfigureWebHost is synchronous; this runs once, before the host starts.
+                PostgresConnectionString = PostgresServer.CreateDatabaseAsync().GetAwaiter().GetResult();
+                _ownsPostgresDatabase = true;
+            }
+            builder.UseSetting("Database:Provider", "Postgres");
+            builder.UseSetting("Database:ConnectionString", PostgresConnectionString);
+        }
         builder.UseSetting("KeyRing:Path", Path.Combine(DataDirectory, "keys"));
         builder.UseSetting("Serilog:WriteTo:1:Args:path", Path.Combine(DataDirectory, "logs", "portal-.log"));
         // Tests talk plain http; production's "always Secure" default is tested on its own (ReverseProxyTests).
@@ -112,6 +131,7 @@ public partial class PortalAppFactory : WebApplicationFactory<Program>
         _scopes.Clear();
         base.Dispose(disposing);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_ownsPostgresDatabase) PostgresServer.DropDatabaseAsync(PostgresConnectionString!).GetAwaiter().GetResult();
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 

@@ -88,17 +88,17 @@ public static class IngestionEndpoints
                     return TypedResults.Ok();
                 case IngestionStatus.Invalid:
                     return TypedResults.Json(result.InvalidOutcomes.Select(o => new InvalidMessage(o.Index, o.Reason)).ToArray(),
-                        statusCode: StatusCodes.Status400BadRequest);
+                        statusCode: result.StatusCode);
                 case IngestionStatus.Unauthorized:
                     faults.Report(ClientFault.BadSignature, StatusCodes.Status401Unauthorized, result.Error!);
-                    return TypedResults.Json(new IngestionError(result.Error!), statusCode: StatusCodes.Status401Unauthorized);
+                    return TypedResults.Json(new IngestionError(result.Error!), statusCode: result.StatusCode);
                 case IngestionStatus.Unavailable:
                     // Segment retries 5xx: nothing of this request was stored.
                     context.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-                    return TypedResults.Json(new IngestionError(result.Error ?? "Portal is busy; retry shortly."), statusCode: StatusCodes.Status503ServiceUnavailable);
+                    return TypedResults.Json(new IngestionError(result.Error ?? "Portal is busy; retry shortly."), statusCode: result.StatusCode);
                 default:
                     faults.Report(ClientFault.UnusableBody, StatusCodes.Status400BadRequest, result.Error ?? "The body was refused.");
-                    return TypedResults.Json(new IngestionError(result.Error ?? "The body was refused."), statusCode: StatusCodes.Status400BadRequest);
+                    return TypedResults.Json(new IngestionError(result.Error ?? "The body was refused."), statusCode: result.StatusCode);
             }
         }
     }
@@ -110,8 +110,8 @@ public static class IngestionEndpoints
         faults.Report(fault, statusCode, error);
         // The unread rest of a badly framed or stalled body cannot be skipped reliably: answer, then close the connection.
         if (fault is ClientFault.BadFraming or ClientFault.BodyTimeout) context.Response.Headers.Connection = "close";
-        await ingestion.RecordRejectedAsync(key, source, statusCode, error);
-        return TypedResults.Json(new IngestionError(error), statusCode: statusCode);
+        var result = await ingestion.RecordRejectedAsync(key, source, statusCode, error);
+        return TypedResults.Json(new IngestionError(error), statusCode: result.StatusCode);
     }
 
     internal static bool IsAcceptedContentType(string? contentType)

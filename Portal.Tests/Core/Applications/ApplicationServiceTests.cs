@@ -6,7 +6,7 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Core.Applications;
 
-public sealed class ApplicationServiceTests : CoreTestBase
+public class ApplicationServiceTests : CoreTestBase
 {
     private ApplicationService apps => Get<ApplicationService>();
 
@@ -96,4 +96,10 @@ public sealed class ApplicationServiceTests : CoreTestBase
         await using var db = await Host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
         return await db.AuditEntries.AsNoTracking().ToListAsync();
     }
+}
+
+/// <summary>The same suite on PostgreSQL.</summary>
+public sealed class ApplicationServiceTestsOnPostgres : ApplicationServiceTests
+{
+    protected override TestEngine Engine => TestEngine.Postgres;
 }

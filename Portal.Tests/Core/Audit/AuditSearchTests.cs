@@ -3,7 +3,7 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Core.Audit;
 
-public sealed class AuditSearchTests : CoreTestBase
+public class AuditSearchTests : CoreTestBase
 {
     [Fact]
     public async Task SearchFiltersByActionAndUserAndPagesNewestFirst()
@@ -25,4 +25,10 @@ public sealed class AuditSearchTests : CoreTestBase
         Assert.Equal(7, (await search.SearchAsync(null, null, 0, 50)).TotalCount);
         Assert.Equal(["ann", "bob"], await search.UsersAsync());
     }
+}
+
+/// <summary>The same suite on PostgreSQL.</summary>
+public sealed class AuditSearchTestsOnPostgres : AuditSearchTests
+{
+    protected override TestEngine Engine => TestEngine.Postgres;
 }

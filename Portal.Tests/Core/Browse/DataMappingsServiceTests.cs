@@ -8,7 +8,7 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Core.Browse;
 
-public sealed class DataMappingsServiceTests : CoreTestBase
+public class DataMappingsServiceTests : CoreTestBase
 {
     private BrowseData Data => new(Get<IDbContextFactory<PortalDbContext>>());
     private DataMappingsService Mappings => Get<DataMappingsService>();
@@ -234,4 +234,10 @@ public sealed class DataMappingsServiceTests : CoreTestBase
         Assert.False(result.Succeeded);
         Assert.Contains("already shows as", result.Error);
     }
+}
+
+/// <summary>The same suite on PostgreSQL.</summary>
+public sealed class DataMappingsServiceTestsOnPostgres : DataMappingsServiceTests
+{
+    protected override TestEngine Engine => TestEngine.Postgres;
 }

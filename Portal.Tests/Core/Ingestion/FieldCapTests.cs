@@ -1,10 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Common;
 using Portal.Core.Metadata;
+using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Core.Ingestion;
 
-public sealed class FieldCapTests : IngestionTestBase
+public class FieldCapTests : IngestionTestBase
 {
     [Fact]
     public async Task FieldsPastTheCapAreCountedNotCataloguedAndTheEventIsStillStored()
@@ -26,4 +27,10 @@ public sealed class FieldCapTests : IngestionTestBase
 
     protected override void Configure(Dictionary<string, string?> settings, Microsoft.Extensions.DependencyInjection.IServiceCollection services) =>
         settings["Ingestion:MaxFieldsPerKind"] = "3";
+}
+
+/// <summary>The same suite on PostgreSQL.</summary>
+public sealed class FieldCapTestsOnPostgres : FieldCapTests
+{
+    protected override TestEngine Engine => TestEngine.Postgres;
 }

@@ -1,10 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Ingestion;
+using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Core.Ingestion;
 
-public sealed class IngestionLogRetentionTests : IngestionTestBase
+public class IngestionLogRetentionTests : IngestionTestBase
 {
     protected override void Configure(Dictionary<string, string?> settings, IServiceCollection services)
     {
@@ -54,4 +55,10 @@ public sealed class IngestionLogRetentionTests : IngestionTestBase
         Assert.True(await db.IngestionLog.CountAsync(e => e.Invalid == 0 && e.RawBody != null) <= 3);
         Assert.NotNull((await db.IngestionLog.SingleAsync(e => e.Invalid > 0)).RawBody);
     }
+}
+
+/// <summary>The same suite on PostgreSQL.</summary>
+public sealed class IngestionLogRetentionTestsOnPostgres : IngestionLogRetentionTests
+{
+    protected override TestEngine Engine => TestEngine.Postgres;
 }

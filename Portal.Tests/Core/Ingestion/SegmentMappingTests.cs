@@ -2,10 +2,11 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Common;
 using Portal.Core.Ingestion;
 using Portal.Core.Metadata;
+using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Core.Ingestion;
 
-public sealed class SegmentMappingTests : IngestionTestBase
+public class SegmentMappingTests : IngestionTestBase
 {
     [Fact]
     public async Task IdentifyMakesTheUserIdTheVisitorAndItsTraitsVisitorMetadata()
@@ -241,4 +242,10 @@ public sealed class SegmentMappingTests : IngestionTestBase
         Assert.Equal(first.Outcomes[0].MessageId, second.Outcomes[0].MessageId);
         Assert.Equal(MessageOutcomeKind.Duplicate, second.Outcomes[0].Outcome);
     }
+}
+
+/// <summary>The same suite on PostgreSQL.</summary>
+public sealed class SegmentMappingTestsOnPostgres : SegmentMappingTests
+{
+    protected override TestEngine Engine => TestEngine.Postgres;
 }

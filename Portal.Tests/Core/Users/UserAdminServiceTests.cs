@@ -4,7 +4,7 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Core.Users;
 
-public sealed class UserAdminServiceTests : CoreTestBase
+public class UserAdminServiceTests : CoreTestBase
 {
     private const string Password = PortalAppFactory.Password;
 
@@ -123,4 +123,10 @@ public sealed class UserAdminServiceTests : CoreTestBase
         Assert.False(result.Succeeded);
         Assert.Equal("Email 'taken@portal.test' is already taken.", result.Error);
     }
+}
+
+/// <summary>The same suite on PostgreSQL.</summary>
+public sealed class UserAdminServiceTestsOnPostgres : UserAdminServiceTests
+{
+    protected override TestEngine Engine => TestEngine.Postgres;
 }

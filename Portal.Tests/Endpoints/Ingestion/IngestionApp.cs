@@ -15,9 +15,10 @@ public sealed class IngestionApp : IAsyncDisposable
     public string Key { get; private set; } = "";
     public Guid AppId { get; private set; }
 
-    public static async Task<IngestionApp> StartAsync(Action<PortalAppFactory>? configure = null, bool kestrel = false)
+    public static async Task<IngestionApp> StartAsync(Action<PortalAppFactory>? configure = null, bool kestrel = false, TestEngine engine = TestEngine.Sqlite)
     {
         var app = new IngestionApp();
+        app.Factory.Engine = engine;
         configure?.Invoke(app.Factory);
         if (kestrel) app.BaseAddress = app.Factory.StartKestrel(); else app.Factory.EnsureStarted();
         var created = await app.Get<ApplicationService>().CreateAsync("Shop");

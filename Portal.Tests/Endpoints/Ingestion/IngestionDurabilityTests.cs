@@ -2,15 +2,18 @@ using System.Net;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Ingestion;
+using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Endpoints.Ingestion;
 
-public sealed class IngestionDurabilityTests
+public class IngestionDurabilityTests
 {
+    protected virtual TestEngine Engine => TestEngine.Sqlite;
+
     [Fact]
     public async Task ConcurrentResendsOnManyConnectionsStoreEachMessageOnce()
     {
-        await using var app = await IngestionApp.StartAsync(kestrel: true);
+        await using var app = await IngestionApp.StartAsync(kestrel: true, engine: Engine);
         var ids = Enumerable.Range(0, 20).Select(i => $"dup-{i}").ToArray();
         var bodies = Enumerable.Range(0, 3).Select(shift =>
             "[" + string.Join(",", ids.Skip(shift * 5).Concat(ids.Take(shift * 5))
@@ -36,11 +39,14 @@ public sealed class IngestionDurabilityTests
     [Fact]
     public async Task ARequestWhoseTransactionFailsIsNotAnswered200()
     {
-        await using var app = await IngestionApp.StartAsync();
+        await using var app = await IngestionApp.StartAsync(engine: Engine);
         await using (var db = await app.DbAsync())
         {
             // A real failure inside the writer's transaction: the event insert aborts it.
-            await db.Database.ExecuteSqlRawAsync("CREATE TRIGGER fail_events BEFORE INSERT ON Events BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;");
+            await db.Database.ExecuteSqlRawAsync(Engine == TestEngine.Sqlite
+                ? "CREATE TRIGGER fail_events BEFORE INSERT ON Events BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;"
+                : "CREATE FUNCTION fail_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk on fire'; END $$;"
+                  + "CREATE TRIGGER fail_events BEFORE INSERT ON \"Events\" FOR EACH ROW EXECUTE FUNCTION fail_events();");
         }
 
         var response = await app.PostAsync("""{"type":"track","userId":"u","event":"E","messageId":"m"}""");
@@ -49,7 +55,7 @@ public sealed class IngestionDurabilityTests
         Assert.NotNull(response.Headers.RetryAfter);
         await using (var db = await app.DbAsync())
         {
-            await db.Database.ExecuteSqlRawAsync("DROP TRIGGER fail_events;");
+            await db.Database.ExecuteSqlRawAsync(Engine == TestEngine.Sqlite ? "DROP TRIGGER fail_events;" : "DROP TRIGGER fail_events ON \"Events\";");
             Assert.Empty(await db.Events.ToListAsync());
         }
 
@@ -60,7 +66,7 @@ public sealed class IngestionDurabilityTests
     [Fact]
     public async Task AfterShutdownBeginsNewRequestsGet503WithRetryAfter()
     {
-        await using var app = await IngestionApp.StartAsync();
+        await using var app = await IngestionApp.StartAsync(engine: Engine);
         await app.PostAsync("""{"type":"track","userId":"u","event":"E"}""");
 
         await app.Get<IngestionWriter>().StopAsync(CancellationToken.None);
@@ -73,7 +79,7 @@ public sealed class IngestionDurabilityTests
     [Fact]
     public async Task ShutdownDrainsWhatWasAlreadyQueued()
     {
-        await using var app = await IngestionApp.StartAsync(f => f.Settings["Ingestion:MaxWaitMilliseconds"] = "200");
+        await using var app = await IngestionApp.StartAsync(f => f.Settings["Ingestion:MaxWaitMilliseconds"] = "200", engine: Engine);
         var key = (await app.Get<Portal.Core.Applications.ApiKeyResolver>().ResolveAsync(app.Key))!;
         var ingestion = app.Get<IngestionService>();
 
@@ -87,4 +93,10 @@ public sealed class IngestionDurabilityTests
         await using var db = await app.DbAsync();
         Assert.Equal(50, await db.Events.CountAsync());
     }
+}
+
+/// <summary>The same promises on PostgreSQL.</summary>
+public sealed class IngestionDurabilityTestsOnPostgres : IngestionDurabilityTests
+{
+    protected override TestEngine Engine => TestEngine.Postgres;
 }

@@ -6,14 +6,17 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Common;
 using Portal.Core.Ingestion;
+using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Endpoints.Ingestion;
 
-public sealed class IngestionEndpointTests : IAsyncLifetime
+public class IngestionEndpointTests : IAsyncLifetime
 {
+    protected virtual TestEngine Engine => TestEngine.Sqlite;
+
     private IngestionApp app = default!;
 
-    public async Task InitializeAsync() => app = await IngestionApp.StartAsync();
+    public async Task InitializeAsync() => app = await IngestionApp.StartAsync(engine: Engine);
     public async Task DisposeAsync() => await app.DisposeAsync();
 
     private const string Track = """{"type":"track","userId":"u-1","event":"Clicked","messageId":"m-1","properties":{"plan":"pro"}}""";
@@ -234,7 +237,8 @@ public sealed class IngestionEndpointTests : IAsyncLifetime
         var account = await db.Accounts.SingleAsync();
         Assert.True(account.HasMetadata);
         Assert.Contains("\"agent\"", account.MetadataJson);
-        Assert.Equal(("v-1", "acme"), await db.VisitorAccounts.Select(l => ValueTuple.Create(l.VisitorId, l.AccountId)).SingleAsync());
+        var link = await db.VisitorAccounts.SingleAsync();
+        Assert.Equal(("v-1", "acme"), (link.VisitorId, link.AccountId));
     }
 
     [Fact]
@@ -293,4 +297,10 @@ public sealed class IngestionEndpointTests : IAsyncLifetime
         content.Headers.ContentEncoding.Add("gzip");
         return content;
     }
+}
+
+/// <summary>The same endpoint on PostgreSQL.</summary>
+public sealed class IngestionEndpointTestsOnPostgres : IngestionEndpointTests
+{
+    protected override TestEngine Engine => TestEngine.Postgres;
 }

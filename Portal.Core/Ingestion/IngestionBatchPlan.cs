@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Portal.Core.Ingestion;
+
+/// <summary>
+/// One group commit, provider-neutral and without a database: which event rows to insert, and — once the
+/// store says which of them were new (<see cref="Resolve"/>) — each message's outcome, the entity and catalogue
+/// changes to write, one log entry and one answer per request. Stores only turn these rows into SQL.
+/// </summary>
+internal sealed class IngestionBatchPlan
+{
+    private readonly IReadOnlyList<RequestWorkItem> _items;
+    private readonly RawBodySampler? _sampler;
+    private readonly int _maxLoggedBodyBytes;
+    private readonly List<PlannedEvent> _events = [];
+    private readonly List<PlannedLogEntry> _log = [];
+    private readonly IngestionResult[] _results;
+    private bool _resolved;
+
+    public IngestionBatchPlan(IReadOnlyList<RequestWorkItem> items, DateTimeOffset now, IReadOnlyCollection<Guid> keysToTouch,
+        int maxLoggedBodyBytes, RawBodySampler? sampler = null)
+    {
+        _items = items;
+        _sampler = sampler;
+        _maxLoggedBodyBytes = maxLoggedBodyBytes;
+        _results = new IngestionResult[items.Count];
+        Now = now;
+        KeysToTouch = keysToTouch;
+        for (var i = 0; i < items.Count; i++)
+        {
+            ApplicationIds.Add(items[i].ApplicationId);
+            if (items[i] is not MessagesWorkItem request) continue;
+            foreach (var message in request.Parsed.Messages) _events.Add(new PlannedEvent(request.ApplicationId, request.ReceivedAt, message, i));
+        }
+    }
+
+    public DateTimeOffset Now { get; }
+
+    /// <summary>Every event row of the batch, in request order; the store answers for each one in the same order.</summary>
+    public IReadOnlyList<PlannedEvent> Events => _events;
+
+    public IReadOnlyCollection<Guid> KeysToTouch { get; }
+    public HashSet<Guid> ApplicationIds { get; } = [];
+
+    /// <summary>Visitor, account, link and catalogue changes of the messages stored now (duplicates add nothing).</summary>
+    public BatchAggregate Aggregate { get; } = new();
+
+    public IReadOnlyList<PlannedLogEntry> LogEntries => _log;
+
+    /// <summary>Messages stored by this batch (not duplicates).</summary>
+    public int StoredCount { get; private set; }
+
+    /// <summary>
+    /// Takes the store's answer — for each of <see cref="Events"/>, true when the row was inserted, false when
+    /// (application, messageId) already existed — and derives outcomes, aggregate, log entries and answers.
+    /// </summary>
+    public void Resolve(IReadOnlyList<bool> stored)
+    {
+        if (stored.Count != _events.Count) throw new ArgumentException($"Expected {_events.Count} answers, got {stored.Count}.", nameof(stored));
+        if (_resolved) throw new InvalidOperationException("The plan is already resolved.");
+        _resolved = true;
+
+        var allStored = new bool[_items.Count];
+        Array.Fill(allStored, true);
+        for (var e = 0; e < _events.Count; e++)
+        {
+            var (_, _, message, itemIndex) = _events[e];
+            // Parsers add exactly one outcome per message index, in order.
+            _items[itemIndex].Parsed.Outcomes[message.Index].Outcome = stored[e] ? MessageOutcomeKind.Accepted : MessageOutcomeKind.Duplicate;
+            if (stored[e]) StoredCount++;
+            else allStored[itemIndex] = false;
+        }
+
+        for (var i = 0; i < _items.Count; i++)
+        {
+            var item = _items[i];
+            if (item is MessagesWorkItem request)
+            {
+                if (allStored[i] && request.Aggregate is { } ready) Aggregate.Merge(ready);
+                else
+                {
+                    // Duplicates must not count again: fold only the messages that were stored now.
+                    foreach (var message in request.Parsed.Messages)
+                        if (request.Parsed.Outcomes[message.Index].Outcome == MessageOutcomeKind.Accepted) Aggregate.Add(request.ApplicationId, message);
+                }
+                _results[i] = new IngestionResult(request.Parsed.HasInvalid ? IngestionStatus.Invalid : IngestionStatus.Ok, request.Parsed.Outcomes);
+            }
+            else _results[i] = ((RefusedWorkItem)item).Result;
+            _log.Add(LogEntry(item, _results[i]));
+        }
+    }
+
+    /// <summary>After the commit: every waiting request gets its answer.</summary>
+    public void Complete()
+    {
+        if (!_resolved) throw new InvalidOperationException("Resolve the plan before completing it.");
+        for (var i = 0; i < _items.Count; i++) _items[i].Completion.TrySetResult(_results[i]);
+    }
+
+    public IngestionCommitted Committed(bool newFields) => new(ApplicationIds, StoredCount, newFields, NewLogEntries: true);
+
+    private PlannedLogEntry LogEntry(RequestWorkItem item, IngestionResult result)
+    {
+        var parsed = item.Parsed;
+        int accepted = 0, duplicates = 0, skipped = 0, invalid = 0;
+        var firstError = result.Error ?? parsed.Error;
+        foreach (var o in parsed.Outcomes)
+        {
+            switch (o.Outcome)
+            {
+                case MessageOutcomeKind.Accepted: accepted++; break;
+                case MessageOutcomeKind.Duplicate: duplicates++; break;
+                case MessageOutcomeKind.Skipped: skipped++; break;
+                default:
+                    invalid++;
+                    firstError ??= $"message {o.Index}: {o.Reason}";
+                    break;
+            }
+        }
+        var keepBody = _sampler?.ShouldKeep(item, Now) == true || invalid > 0 || item is RefusedWorkItem;
+        return new PlannedLogEntry(
+            item.ReceivedAt, item.ApplicationId, item.KeyHint, item.Source, result.StatusCode,
+            parsed.IdentifyCount, parsed.GroupCount, parsed.TrackCount, parsed.OtherCount,
+            accepted, duplicates, skipped, invalid, firstError,
+            parsed.Outcomes.Count == 0 ? null : OutcomesJson.Write(parsed.Outcomes),
+            keepBody ? BodyText(item.Body) : null,
+            Stopwatch.GetElapsedTime(item.StartTimestamp).TotalMilliseconds);
+    }
+
+    private string? BodyText(ReadOnlyMemory<byte> body)
+    {
+        if (body.IsEmpty) return null;
+        var span = body.Span;
+        if (span.Length > _maxLoggedBodyBytes) span = span[.._maxLoggedBodyBytes];
+        return Encoding.UTF8.GetString(span);
+    }
+}
+
+/// <summary>One event row to insert; <see cref="ItemIndex"/> is its request's position in the batch.</summary>
+internal readonly record struct PlannedEvent(Guid ApplicationId, DateTimeOffset ReceivedAt, IngestMessage Message, int ItemIndex);
+
+/// <summary>One ingestion log row.</summary>
+internal sealed record PlannedLogEntry(
+    DateTimeOffset ReceivedAt, Guid ApplicationId, string? KeyHint, string Source, int StatusCode,
+    int IdentifyCount, int GroupCount, int TrackCount, int OtherCount,
+    int Accepted, int Duplicates, int Skipped, int Invalid, string? FirstError, string? OutcomesJson, string? RawBody, double DurationMs);

@@ -1,0 +1,43 @@
+namespace Portal.Core.Ingestion;
+
+/// <summary>
+/// What the ingestion writer needs from a database engine, and nothing more. One implementation per
+/// provider (<see cref="SqliteIngestionStore"/>, PostgresIngestionStore); the
+/// provider-neutral decisions live in <see cref="IngestionBatchPlan"/> and <see cref="CataloguePlan"/>.
+/// A store is used by one writer at a time and lives as long as the writer.
+/// </summary>
+internal interface IIngestionStore : IAsyncDisposable
+{
+    /// <summary>
+    /// In one transaction: inserts <see cref="IngestionBatchPlan.Events"/> (at most one row per application and
+    /// messageId, ever), reports which were new through <see cref="IngestionBatchPlan.Resolve"/>, writes the
+    /// entities, catalogue, log entries and key touches the plan then holds, and commits. Throws when nothing was
+    /// committed. Returns whether a field was catalogued for the first time.
+    /// </summary>
+    Task<bool> WriteAsync(IngestionBatchPlan plan, WriterMemory memory, CancellationToken cancellationToken);
+
+    /// <summary>Deletes log entries past retention and raw bodies past the per-app sample, a bounded chunk at a time; returns how many entries went.</summary>
+    Task<int> PruneAsync(DateTimeOffset now, IReadOnlyCollection<Guid> sampledApps, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Engine upkeep between batches, after the waiting requests are answered (SQLite: the WAL restart and the
+    /// deferred visitor index). <paramref name="idle"/>: a housekeeping pass, no traffic waiting — finish what is behind.
+    /// </summary>
+    Task HousekeepAsync(bool idle, CancellationToken cancellationToken);
+}
+
+
+/// <summary>What the writer remembers between batches; provider-neutral. Forgotten whenever a transaction fails.</summary>
+internal sealed class WriterMemory(int maxFieldsPerKind)
+{
+    public FieldCatalogueCache Catalogue { get; } = new(maxFieldsPerKind);
+    public EntitySeenCache Visitors { get; } = new();
+    public EntitySeenCache Accounts { get; } = new();
+
+    public void Forget()
+    {
+        Catalogue.Clear();
+        Visitors.Clear();
+        Accounts.Clear();
+    }
+}

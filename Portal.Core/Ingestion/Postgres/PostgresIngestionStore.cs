@@ -1,0 +1,386 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+using Portal.Core.Metadata;
+
+namespace Portal.Core.Ingestion.Postgres;
+
+/// <summary>
+/// The writer's side of PostgreSQL. A group commit is a handful of round trips whatever its size: one
+/// <c>INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING</c> for the events (the unique
+/// (ApplicationId, MessageId) index makes a message stored once even when two instances write it at the same
+/// moment: the second waits for the first and then skips it), then array upserts for entities, catalogue and log.
+/// </summary>
+/// <remarks>
+/// Several instances write the same tables, so every multi-row statement goes in key order (rows are locked in
+/// one order: no deadlocks between instances), counters and type sets are merged in SQL, and a visitor's or
+/// account's metadata is merged under the row lock the upsert already holds.
+/// </remarks>
+internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, IngestionOptions options, Guid instanceId, ILogger logger) : IIngestionStore
+{
+    private NpgsqlConnection? _connection;
+
+    private const string InsertEvents = """
+        INSERT INTO "Events" ("ApplicationId", "MessageId", "Type", "Name", "VisitorId", "AccountId", "PayloadJson", "Timestamp", "ReceivedAt", "GroupType", "OriginalTimestamp")
+        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::text[], $11::timestamptz[])
+        ON CONFLICT ("ApplicationId", "MessageId") DO NOTHING
+        RETURNING "ApplicationId", "MessageId"
+        """;
+
+    private const string TouchVisitors = """
+        INSERT INTO "Visitors" ("ApplicationId", "VisitorId", "MetadataJson", "FirstSeen", "LastSeen")
+        SELECT a, i, '{}', f, l FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS t(a, i, f, l)
+        ON CONFLICT ("ApplicationId", "VisitorId") DO UPDATE SET
+            "FirstSeen" = LEAST("Visitors"."FirstSeen", excluded."FirstSeen"), "LastSeen" = GREATEST("Visitors"."LastSeen", excluded."LastSeen")
+        """;
+
+    private const string TouchAccounts = """
+        INSERT INTO "Accounts" ("ApplicationId", "AccountId", "MetadataJson", "HasMetadata", "FirstSeen", "LastSeen")
+        SELECT a, i, '{}', h, f, l FROM unnest($1::uuid[], $2::text[], $3::boolean[], $4::timestamptz[], $5::timestamptz[]) AS t(a, i, h, f, l)
+        ON CONFLICT ("ApplicationId", "AccountId") DO UPDATE SET "HasMetadata" = "Accounts"."HasMetadata" OR excluded."HasMetadata",
+            "FirstSeen" = LEAST("Accounts"."FirstSeen", excluded."FirstSeen"), "LastSeen" = GREATEST("Accounts"."LastSeen", excluded."LastSeen")
+        """;
+
+    private const string InsertLinks = """
+        INSERT INTO "VisitorAccounts" ("ApplicationId", "VisitorId", "AccountId", "LinkedAt")
+        SELECT a, v, c, $4 FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(a, v, c)
+        ON CONFLICT DO NOTHING
+        """;
+
+    private const string UpsertFields = """
+        INSERT INTO "MetadataFields" ("ApplicationId", "Kind", "GroupType", "EventName", "Name", "InferredType", "TypeOverride", "DisplayName", "Hidden",
+            "TypesSeen", "ValuesTruncated", "Count", "FirstSeen", "LastSeen", "SamplesJson")
+        SELECT a, k, g, e, n, it, NULL, NULL, false, ts, tr, c, f, l, s
+        FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::boolean[], $9::bigint[],
+                    $10::timestamptz[], $11::timestamptz[], $12::text[]) AS t(a, k, g, e, n, it, ts, tr, c, f, l, s)
+        ON CONFLICT ("ApplicationId", "Kind", "GroupType", "EventName", "Name") DO UPDATE SET
+            "TypesSeen" = "MetadataFields"."TypesSeen" | excluded."TypesSeen", "InferredType" = excluded."InferredType",
+            "ValuesTruncated" = "MetadataFields"."ValuesTruncated" OR excluded."ValuesTruncated", "Count" = "MetadataFields"."Count" + excluded."Count",
+            "FirstSeen" = LEAST("MetadataFields"."FirstSeen", excluded."FirstSeen"), "LastSeen" = GREATEST("MetadataFields"."LastSeen", excluded."LastSeen"),
+            "SamplesJson" = excluded."SamplesJson"
+        RETURNING "ApplicationId", "Kind", "GroupType", "EventName", "Name", "TypesSeen"
+        """;
+
+    private const string UpsertOverflows = """
+        INSERT INTO "MetadataFieldOverflows" ("ApplicationId", "Kind", "GroupType", "DroppedCount", "LastDroppedAt")
+        SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::bigint[], $5::timestamptz[])
+        ON CONFLICT ("ApplicationId", "Kind", "GroupType") DO UPDATE SET "DroppedCount" = "MetadataFieldOverflows"."DroppedCount" + excluded."DroppedCount",
+            "LastDroppedAt" = GREATEST("MetadataFieldOverflows"."LastDroppedAt", excluded."LastDroppedAt")
+        """;
+
+    private const string InsertLog = """
+        INSERT INTO "IngestionLog" ("ReceivedAt", "ApplicationId", "KeyHint", "Source", "StatusCode", "IdentifyCount", "GroupCount", "TrackCount", "OtherCount",
+            "Accepted", "Duplicates", "Skipped", "Invalid", "FirstError", "OutcomesJson", "RawBody", "DurationMs")
+        SELECT * FROM unnest($1::timestamptz[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[],
+            $10::int[], $11::int[], $12::int[], $13::int[], $14::text[], $15::text[], $16::text[], $17::double precision[])
+        """;
+
+    public async Task<bool> WriteAsync(IngestionBatchPlan plan, WriterMemory memory, CancellationToken cancellationToken)
+    {
+        var connection = await ConnectionAsync(cancellationToken);
+        try
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            plan.Resolve(await InsertEventsAsync(connection, plan.Events, cancellationToken));
+
+            var aggregate = plan.Aggregate;
+            var visitors = memory.Visitors.ToWrite(aggregate.Visitors);
+            var accounts = memory.Accounts.ToWrite(aggregate.Accounts);
+            // Metadata is merged under the row locks the touch takes, which needs a round trip of its own; a batch
+            // without traits (track events) sends its touches with everything else below.
+            var merge = visitors.Exists(v => v.Change.Fields is not null) || accounts.Exists(a => a.Change.Fields is not null);
+            if (merge) await WriteEntitiesAsync(connection, visitors, accounts, cancellationToken);
+
+            await memory.Catalogue.LoadMissingAsync(aggregate, group => LoadFieldsAsync(connection, group, cancellationToken));
+            var catalogue = CataloguePlan.Build(aggregate, memory.Catalogue, plan.Now);
+
+            await using (var batch = new NpgsqlBatch(connection))
+            {
+                // Tables in the same order on every path (events, visitors, accounts, fields, …): instances never deadlock.
+                if (!merge) AddTouches(batch, visitors, accounts);
+                if (catalogue.Fields.Count > 0) batch.BatchCommands.Add(FieldsCommand(catalogue.Fields));
+                if (catalogue.Overflows.Count > 0) batch.BatchCommands.Add(OverflowsCommand(catalogue.Overflows));
+                if (aggregate.Links.Count > 0) batch.BatchCommands.Add(LinksCommand(aggregate.Links, plan.Now));
+                if (plan.LogEntries.Count > 0) batch.BatchCommands.Add(LogCommand(plan.LogEntries));
+                if (plan.KeysToTouch.Count > 0)
+                {
+                    batch.BatchCommands.Add(Command("""UPDATE "ApiKeys" SET "LastUsedAt" = $1 WHERE "Id" = ANY($2)""",
+                        Utc(plan.Now), plan.KeysToTouch.ToArray()));
+                }
+                batch.BatchCommands.Add(Command("SELECT pg_notify($1, $2)", IngestionChannel.Name,
+                    IngestionChannel.Payload(instanceId, plan.ApplicationIds, plan.StoredCount, catalogue.NewFields)));
+
+                var conflicts = new List<(FieldKey Key, int TypesSeen)>();
+                await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+                {
+                    var planned = catalogue.Fields.ToDictionary(f => f.Key, f => f.TypesSeen);
+                    do
+                    {
+                        // The field upsert's RETURNING is the only six-column result.
+                        if (reader.FieldCount != 6) continue;
+                        while (await reader.ReadAsync(cancellationToken))
+                        {
+                            var key = new FieldKey(reader.GetGuid(0), (FieldKind)reader.GetInt32(1), reader.GetString(2), reader.GetString(3), reader.GetString(4));
+                            var typesSeen = reader.GetInt32(5);
+                            // Another instance saw more types than this one knew of: the inferred type must say so too.
+                            if (planned.TryGetValue(key, out var mine) && mine != typesSeen) conflicts.Add((key, typesSeen));
+                        }
+                    }
+                    while (await reader.NextResultAsync(cancellationToken));
+                }
+                foreach (var (key, typesSeen) in conflicts) await FixInferredTypeAsync(connection, memory.Catalogue, key, typesSeen, cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return catalogue.NewFields;
+        }
+        catch
+        {
+            // A broken connection is replaced on the next batch.
+            if (connection.FullState.HasFlag(System.Data.ConnectionState.Broken) || connection.State != System.Data.ConnectionState.Open)
+                await DropConnectionAsync();
+            throw;
+        }
+    }
+
+    private static async Task<bool[]> InsertEventsAsync(NpgsqlConnection connection, IReadOnlyList<PlannedEvent> events, CancellationToken cancellationToken)
+    {
+        var stored = new bool[events.Count];
+        if (events.Count == 0) return stored;
+        // Key order, so two instances inserting overlapping messageIds wait on each other instead of deadlocking.
+        var order = Enumerable.Range(0, events.Count).ToArray();
+        Array.Sort(order, (x, y) =>
+        {
+            var byApp = events[x].ApplicationId.CompareTo(events[y].ApplicationId);
+            return byApp != 0 ? byApp : string.CompareOrdinal(events[x].Message.MessageId, events[y].Message.MessageId);
+        });
+        var n = events.Count;
+        var apps = new Guid[n];
+        var ids = new string[n];
+        var types = new string[n];
+        var names = new string?[n];
+        var visitors = new string?[n];
+        var accounts = new string?[n];
+        var payloads = new string?[n];
+        var timestamps = new DateTimeOffset[n];
+        var received = new DateTimeOffset[n];
+        var groupTypes = new string[n];
+        var originals = new DateTimeOffset?[n];
+        for (var i = 0; i < n; i++)
+        {
+            var (app, receivedAt, message, _) = events[order[i]];
+            apps[i] = app;
+            ids[i] = message.MessageId;
+            types[i] = message.Type;
+            names[i] = message.EventName;
+            visitors[i] = message.VisitorId;
+            accounts[i] = message.AccountId;
+            payloads[i] = message.PayloadJson;
+            timestamps[i] = Utc(message.Timestamp);
+            received[i] = Utc(receivedAt);
+            groupTypes[i] = message.GroupType;
+            originals[i] = message.OriginalTimestamp is { } original ? Utc(original) : null;
+        }
+
+        await using var command = new NpgsqlCommand(InsertEvents, connection);
+        Add(command.Parameters, apps, ids, types, names, visitors, accounts, payloads, timestamps, received, groupTypes, originals);
+        var inserted = new HashSet<(Guid, string)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken)) inserted.Add((reader.GetGuid(0), reader.GetString(1)));
+        }
+        // The same messageId twice in one batch is inserted once: the first in request order is the stored one.
+        for (var i = 0; i < n; i++) stored[i] = inserted.Remove((events[i].ApplicationId, events[i].Message.MessageId));
+        return stored;
+    }
+
+    private static async Task WriteEntitiesAsync(NpgsqlConnection connection, List<(Guid App, string Id, EntityChange Change)> visitors,
+        List<(Guid App, string Id, EntityChange Change)> accounts, CancellationToken cancellationToken)
+    {
+        await using (var batch = new NpgsqlBatch(connection))
+        {
+            // The upsert locks each row (new or existing) until commit, so the metadata merge below is safe across instances.
+            AddTouches(batch, visitors, accounts);
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await MergeMetadataAsync(connection, "Visitors", "VisitorId", visitors, cancellationToken);
+        await MergeMetadataAsync(connection, "Accounts", "AccountId", accounts, cancellationToken);
+    }
+
+    private static void AddTouches(NpgsqlBatch batch, List<(Guid App, string Id, EntityChange Change)> visitors,
+        List<(Guid App, string Id, EntityChange Change)> accounts)
+    {
+        if (visitors.Count > 0)
+            batch.BatchCommands.Add(Command(TouchVisitors, visitors.Select(v => v.App).ToArray(), visitors.Select(v => v.Id).ToArray(),
+                visitors.Select(v => Utc(v.Change.First)).ToArray(), visitors.Select(v => Utc(v.Change.Last)).ToArray()));
+        if (accounts.Count > 0)
+            batch.BatchCommands.Add(Command(TouchAccounts, accounts.Select(a => a.App).ToArray(), accounts.Select(a => a.Id).ToArray(),
+                accounts.Select(a => a.Change.HasMetadata).ToArray(), accounts.Select(a => Utc(a.Change.First)).ToArray(),
+                accounts.Select(a => Utc(a.Change.Last)).ToArray()));
+    }
+
+    private static async Task MergeMetadataAsync(NpgsqlConnection connection, string table, string idColumn,
+        List<(Guid App, string Id, EntityChange Change)> entities, CancellationToken cancellationToken)
+    {
+        var withFields = entities.Where(e => e.Change.Fields is not null).ToList();
+        if (withFields.Count == 0) return;
+        var apps = withFields.Select(e => e.App).ToArray();
+        var ids = withFields.Select(e => e.Id).ToArray();
+        var existing = new Dictionary<(Guid, string), string>();
+        await using (var select = Single(connection, $"""
+            SELECT t."ApplicationId", t."{idColumn}", t."MetadataJson" FROM "{table}" t
+            JOIN unnest($1::uuid[], $2::text[]) AS k(a, i) ON t."ApplicationId" = k.a AND t."{idColumn}" = k.i
+            """, apps, ids))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken)) existing[(reader.GetGuid(0), reader.GetString(1))] = reader.GetString(2);
+        }
+        var merged = withFields.Select(e => MetadataMerge.Apply(existing.GetValueOrDefault((e.App, e.Id)), e.Change.Fields!)).ToArray();
+        await using var update = Single(connection, $"""
+            UPDATE "{table}" t SET "MetadataJson" = k.m FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(a, i, m)
+            WHERE t."ApplicationId" = k.a AND t."{idColumn}" = k.i
+            """, apps, ids, merged);
+        await update.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async ValueTask<IReadOnlyList<StoredField>> LoadFieldsAsync(NpgsqlConnection connection, FieldGroupKey group, CancellationToken cancellationToken)
+    {
+        await using var command = Single(connection, """
+            SELECT "EventName", "Name", "TypesSeen", "SamplesJson" FROM "MetadataFields" WHERE "ApplicationId" = $1 AND "Kind" = $2 AND "GroupType" = $3
+            """, group.App, (int)group.Kind, group.GroupType);
+        var fields = new List<StoredField>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) fields.Add(new StoredField(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3)));
+        return fields;
+    }
+
+    private static async Task FixInferredTypeAsync(NpgsqlConnection connection, FieldCatalogueCache cache, FieldKey key, int typesSeen, CancellationToken cancellationToken)
+    {
+        if (cache.Group(new FieldGroupKey(key.App, key.Kind, key.GroupType)).TryGet(key.EventName, key.Name, out var state)) state.TypesSeen = typesSeen;
+        await using var command = Single(connection, """
+            UPDATE "MetadataFields" SET "InferredType" = $6
+            WHERE "ApplicationId" = $1 AND "Kind" = $2 AND "GroupType" = $3 AND "EventName" = $4 AND "Name" = $5
+            """, key.App, (int)key.Kind, key.GroupType, key.EventName, key.Name, (int)FieldTypeInference.Infer(typesSeen));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static NpgsqlBatchCommand FieldsCommand(List<FieldUpsert> fields)
+    {
+        var sorted = fields.OrderBy(f => f.Key.App).ThenBy(f => (int)f.Key.Kind).ThenBy(f => f.Key.GroupType, StringComparer.Ordinal)
+            .ThenBy(f => f.Key.EventName, StringComparer.Ordinal).ThenBy(f => f.Key.Name, StringComparer.Ordinal).ToList();
+        return Command(UpsertFields,
+            sorted.Select(f => f.Key.App).ToArray(), sorted.Select(f => (int)f.Key.Kind).ToArray(), sorted.Select(f => f.Key.GroupType).ToArray(),
+            sorted.Select(f => f.Key.EventName).ToArray(), sorted.Select(f => f.Key.Name).ToArray(), sorted.Select(f => (int)f.InferredType).ToArray(),
+            sorted.Select(f => f.TypesSeen).ToArray(), sorted.Select(f => f.Truncated).ToArray(), sorted.Select(f => f.Count).ToArray(),
+            sorted.Select(f => Utc(f.First)).ToArray(), sorted.Select(f => Utc(f.Last)).ToArray(), sorted.Select(f => f.SamplesJson).ToArray());
+    }
+
+    private static NpgsqlBatchCommand OverflowsCommand(List<FieldOverflow> overflows)
+    {
+        var sorted = overflows.OrderBy(o => o.Group.App).ThenBy(o => (int)o.Group.Kind).ThenBy(o => o.Group.GroupType, StringComparer.Ordinal).ToList();
+        return Command(UpsertOverflows, sorted.Select(o => o.Group.App).ToArray(), sorted.Select(o => (int)o.Group.Kind).ToArray(),
+            sorted.Select(o => o.Group.GroupType).ToArray(), sorted.Select(o => o.Count).ToArray(), sorted.Select(o => Utc(o.At)).ToArray());
+    }
+
+    private static NpgsqlBatchCommand LinksCommand(HashSet<(Guid App, string VisitorId, string AccountId)> links, DateTimeOffset now)
+    {
+        var sorted = links.OrderBy(l => l.App).ThenBy(l => l.VisitorId, StringComparer.Ordinal).ThenBy(l => l.AccountId, StringComparer.Ordinal).ToList();
+        return Command(InsertLinks, sorted.Select(l => l.App).ToArray(), sorted.Select(l => l.VisitorId).ToArray(),
+            sorted.Select(l => l.AccountId).ToArray(), Utc(now));
+    }
+
+    private static NpgsqlBatchCommand LogCommand(IReadOnlyList<PlannedLogEntry> log) => Command(InsertLog,
+        log.Select(l => Utc(l.ReceivedAt)).ToArray(), log.Select(l => l.ApplicationId).ToArray(), log.Select(l => l.KeyHint).ToArray(),
+        log.Select(l => l.Source).ToArray(), log.Select(l => l.StatusCode).ToArray(), log.Select(l => l.IdentifyCount).ToArray(),
+        log.Select(l => l.GroupCount).ToArray(), log.Select(l => l.TrackCount).ToArray(), log.Select(l => l.OtherCount).ToArray(),
+        log.Select(l => l.Accepted).ToArray(), log.Select(l => l.Duplicates).ToArray(), log.Select(l => l.Skipped).ToArray(),
+        log.Select(l => l.Invalid).ToArray(), log.Select(l => l.FirstError).ToArray(), log.Select(l => l.OutcomesJson).ToArray(),
+        log.Select(l => l.RawBody).ToArray(), log.Select(l => l.DurationMs).ToArray());
+
+    /// <summary>Deletes log entries past retention (age, then count) and raw bodies past the per-app sample, a bounded chunk at a time.</summary>
+    public async Task<int> PruneAsync(DateTimeOffset now, IReadOnlyCollection<Guid> sampledApps, CancellationToken cancellationToken)
+    {
+        const int chunk = 5000;
+        var connection = await ConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var removed = await Single(connection, """
+            DELETE FROM "IngestionLog" WHERE "Id" IN (SELECT "Id" FROM "IngestionLog" WHERE "ReceivedAt" < $1 ORDER BY "ReceivedAt" LIMIT $2)
+            """, Utc(now - TimeSpan.FromDays(options.LogRetentionDays)), chunk).ExecuteNonQueryAsync(cancellationToken);
+        removed += await Single(connection, """
+            DELETE FROM "IngestionLog" WHERE "Id" IN (
+                SELECT "Id" FROM "IngestionLog" WHERE "Id" <= (SELECT "Id" FROM "IngestionLog" ORDER BY "Id" DESC LIMIT 1 OFFSET $1) ORDER BY "Id" LIMIT $2)
+            """, options.LogMaxEntries, chunk).ExecuteNonQueryAsync(cancellationToken);
+        foreach (var app in sampledApps)
+        {
+            await Single(connection, """
+                UPDATE "IngestionLog" SET "RawBody" = NULL
+                WHERE "ApplicationId" = $1 AND "Invalid" = 0 AND "StatusCode" < 300 AND "RawBody" IS NOT NULL
+                  AND "Id" < (SELECT "Id" FROM "IngestionLog" WHERE "ApplicationId" = $1 AND "Invalid" = 0 AND "StatusCode" < 300 AND "RawBody" IS NOT NULL
+                              ORDER BY "Id" DESC LIMIT 1 OFFSET $2)
+                """, app, Math.Max(0, options.RawBodySamplePerApp - 1)).ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return removed;
+    }
+
+    /// <summary>PostgreSQL keeps its own house (autovacuum, checkpoints); a visitor's events are read through a plain index.</summary>
+    public Task HousekeepAsync(bool idle, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task<NpgsqlConnection> ConnectionAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is { State: System.Data.ConnectionState.Open }) return _connection;
+        await DropConnectionAsync();
+        _connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return _connection;
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        if (_connection is null) return;
+        try { await _connection.DisposeAsync(); }
+        catch (Exception ex) { logger.LogDebug(ex, "Closing a broken ingestion connection failed"); }
+        _connection = null;
+    }
+
+    public async ValueTask DisposeAsync() => await DropConnectionAsync();
+
+    private static DateTimeOffset Utc(DateTimeOffset value) => value.ToUniversalTime();
+
+    private static NpgsqlBatchCommand Command(string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        Add(command.Parameters, values);
+        return command;
+    }
+
+    private static NpgsqlCommand Single(NpgsqlConnection connection, string sql, params object?[] values)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        Add(command.Parameters, values);
+        return command;
+    }
+
+    private static void Add(NpgsqlParameterCollection parameters, params object?[] values)
+    {
+        foreach (var value in values) parameters.Add(value is null ? new NpgsqlParameter { Value = DBNull.Value } : new NpgsqlParameter { Value = value });
+    }
+}
+
+/// <summary>The NOTIFY channel that tells every instance's open pages that a commit happened somewhere.</summary>
+internal static class IngestionChannel
+{
+    public const string Name = "portal_ingestion";
+
+    /// <summary>Which applications changed; NOTIFY payloads stop at 8,000 bytes, so past 150 applications the list is left out (pages then wait for their next own commit).</summary>
+    public static string Payload(Guid instanceId, IReadOnlyCollection<Guid> applicationIds, int eventCount, bool newFields) =>
+        JsonSerializer.Serialize(new ChannelMessage(instanceId, applicationIds.Count <= 150 ? [.. applicationIds] : [], eventCount, newFields));
+
+    public static ChannelMessage? Parse(string payload)
+    {
+        try { return JsonSerializer.Deserialize<ChannelMessage>(payload); }
+        catch (JsonException) { return null; }
+    }
+
+    internal sealed record ChannelMessage(Guid Instance, Guid[] Apps, int Events, bool NewFields);
+}

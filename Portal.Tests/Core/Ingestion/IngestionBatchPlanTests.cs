@@ -1,0 +1,118 @@
+using System.Text;
+using Portal.Core.Ingestion;
+using Portal.Core.Metadata;
+
+namespace Portal.Tests.Core.Ingestion;
+
+/// <summary>The provider-neutral planner on its own: no database, the store's answers are given by hand.</summary>
+public sealed class IngestionBatchPlanTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+    private static readonly Guid App = Guid.NewGuid();
+
+    [Fact]
+    public async Task NewMessagesAreAcceptedAndTheRequestIsAnswered200InTheResponseAndTheLog()
+    {
+        var item = Request("""[{"type":"track","event":"Paid","userId":"u1","messageId":"m1","properties":{"total":1}},{"type":"identify","userId":"u1","messageId":"m2","traits":{"plan":"pro"}}]""");
+        var plan = new IngestionBatchPlan([item], Now, [], 32_768);
+
+        Assert.Equal(["m1", "m2"], plan.Events.Select(e => e.Message.MessageId));
+        plan.Resolve([true, true]);
+        plan.Complete();
+
+        var result = (await item.Completion.Task);
+        var log = Assert.Single(plan.LogEntries);
+        Assert.Equal((IngestionStatus.Ok, 200, 200), (result.Status, result.StatusCode, log.StatusCode));
+        Assert.Equal((2, 0, 0), (log.Accepted, log.Duplicates, log.Invalid));
+        Assert.All(item.Parsed.Outcomes, o => Assert.Equal(MessageOutcomeKind.Accepted, o.Outcome));
+        Assert.Equal(2, plan.StoredCount);
+        Assert.Contains(plan.Aggregate.Fields.Keys, k => k.Kind == FieldKind.TrackProperty && k.Name == "total");
+        Assert.Contains(plan.Aggregate.Fields.Keys, k => k.Kind == FieldKind.Visitor && k.Name == "plan");
+    }
+
+    [Fact]
+    public async Task MessagesTheStoreAlreadyHadAreDuplicatesAndChangeNothing()
+    {
+        var item = Request("""[{"type":"track","event":"Paid","userId":"u1","messageId":"m1","properties":{"total":1}},{"type":"identify","userId":"u2","messageId":"m2","traits":{"plan":"pro"}}]""");
+        var plan = new IngestionBatchPlan([item], Now, [], 32_768);
+
+        plan.Resolve([true, false]);
+        plan.Complete();
+
+        Assert.Equal([MessageOutcomeKind.Accepted, MessageOutcomeKind.Duplicate], item.Parsed.Outcomes.Select(o => o.Outcome));
+        var log = Assert.Single(plan.LogEntries);
+        Assert.Equal((1, 1, 200), (log.Accepted, log.Duplicates, log.StatusCode));
+        Assert.Equal(1, plan.StoredCount);
+        // The duplicate identify must not count its field or touch its visitor again.
+        Assert.DoesNotContain(plan.Aggregate.Fields.Keys, k => k.Name == "plan");
+        Assert.DoesNotContain(plan.Aggregate.Visitors.Keys, k => k.Id == "u2");
+        Assert.Equal(IngestionStatus.Ok, (await item.Completion.Task).Status);
+    }
+
+    [Fact]
+    public async Task AnInvalidMessageMakesThe400OfBothTheResponseAndTheLogWhileTheValidOneIsStored()
+    {
+        var item = Request("""[{"type":"track","event":"Paid","userId":"u1","messageId":"m1"},{"type":"track","messageId":"m2"}]""");
+        var plan = new IngestionBatchPlan([item], Now, [], 32_768);
+
+        Assert.Single(plan.Events);
+        plan.Resolve([true]);
+        plan.Complete();
+
+        var result = (await item.Completion.Task);
+        var log = Assert.Single(plan.LogEntries);
+        Assert.Equal((IngestionStatus.Invalid, 400, 400), (result.Status, result.StatusCode, log.StatusCode));
+        Assert.Equal((1, 1), (log.Accepted, log.Invalid));
+        Assert.StartsWith("message 1:", log.FirstError);
+        Assert.NotNull(log.RawBody);
+    }
+
+    [Fact]
+    public async Task ARefusedRequestIsLoggedWithTheStatusItIsAnsweredWith()
+    {
+        var body = Encoding.UTF8.GetBytes("x");
+        var refused = new RefusedWorkItem
+        {
+            ApplicationId = App, Source = "segmentio", ReceivedAt = Now, Body = body, Parsed = ParsedBody.Failed("too large", body),
+            Result = new IngestionResult(IngestionStatus.BadRequest, [], "too large") { StatusCode = 413 },
+        };
+        var ok = Request("""{"type":"track","event":"Paid","userId":"u1","messageId":"m1"}""");
+        var plan = new IngestionBatchPlan([refused, ok], Now, [], 32_768);
+
+        Assert.Single(plan.Events);
+        plan.Resolve([true]);
+        plan.Complete();
+
+        Assert.Equal([413, 200], plan.LogEntries.Select(l => l.StatusCode));
+        Assert.Equal(413, (await refused.Completion.Task).StatusCode);
+        Assert.Equal("too large", plan.LogEntries[0].FirstError);
+        Assert.Equal([App], plan.ApplicationIds);
+    }
+
+    [Fact]
+    public void ThePlanRefusesAnAnswerThatDoesNotCoverEveryEvent()
+    {
+        var plan = new IngestionBatchPlan([Request("""{"type":"track","event":"Paid","userId":"u1","messageId":"m1"}""")], Now, [], 32_768);
+
+        Assert.Throws<ArgumentException>(() => plan.Resolve([]));
+    }
+
+    [Theory]
+    [InlineData(IngestionStatus.Ok, 200)]
+    [InlineData(IngestionStatus.Invalid, 400)]
+    [InlineData(IngestionStatus.BadRequest, 400)]
+    [InlineData(IngestionStatus.Unauthorized, 401)]
+    [InlineData(IngestionStatus.Unavailable, 503)]
+    public void EachStatusHasOneHttpCode(IngestionStatus status, int code) =>
+        Assert.Equal(code, new IngestionResult(status, []).StatusCode);
+
+    private static MessagesWorkItem Request(string json)
+    {
+        var body = Encoding.UTF8.GetBytes(json);
+        var parsed = new SegmentBodyParser(new IngestionOptions()).Parse(body, Now);
+        Assert.Null(parsed.Error);
+        var aggregate = new BatchAggregate();
+        foreach (var message in parsed.Messages) aggregate.Add(App, message);
+        return new MessagesWorkItem { ApplicationId = App, Source = "segmentio", ReceivedAt = Now, Parsed = parsed, Body = body, Aggregate = aggregate };
+    }
+}

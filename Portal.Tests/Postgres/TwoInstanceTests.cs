@@ -1,0 +1,139 @@
+using System.Net;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+using Portal.Core.Applications;
+using Portal.Core.Data;
+using Portal.Core.Ingestion;
+using Portal.Core.Ingestion.Postgres;
+using Portal.Core.Metadata;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Postgres;
+
+/// <summary>Two Portal instances (each a real Kestrel host) on one PostgreSQL database, as behind a load balancer.</summary>
+public sealed class TwoInstanceTests : IAsyncLifetime
+{
+    private const int KeyCacheTtlSeconds = 30;
+
+    private string _database = "";
+    private PortalAppFactory _a = default!;
+    private PortalAppFactory _b = default!;
+    private string _urlA = "";
+    private string _urlB = "";
+    private readonly FakeTimeProvider _clockB = new(DateTimeOffset.UtcNow);
+
+    public async Task InitializeAsync()
+    {
+        _database = await PostgresServer.CreateDatabaseAsync();
+        _a = Instance();
+        _b = Instance();
+        // B's clock is in the test's hands, so "within the key cache TTL" is exact rather than a race.
+        _b.ConfigureServices = services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_clockB));
+        // Both start together: the migration lock lets one migrate while the other waits.
+        var started = await Task.WhenAll(Task.Run(_a.StartKestrel), Task.Run(_b.StartKestrel));
+        (_urlA, _urlB) = (started[0], started[1]);
+        await Listener(_b).Listening;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _a.DisposeAsync();
+        await _b.DisposeAsync();
+        await PostgresServer.DropDatabaseAsync(_database);
+    }
+
+    [Fact]
+    public async Task ConcurrentOverlappingResendsToBothInstancesAreStoredOnceEach()
+    {
+        var key = await NewKeyOnAAsync();
+        var ids = Enumerable.Range(0, 40).Select(i => $"m-{i}").ToArray();
+        var bodies = Enumerable.Range(0, 4).Select(shift =>
+            "[" + string.Join(",", ids.Skip(shift * 10).Concat(ids.Take(shift * 10))
+                .Select(id => $$"""{"type":"track","userId":"u","event":"E","messageId":"{{id}}"}""")) + "]").ToArray();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(async i =>
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(i % 2 == 0 ? _urlA : _urlB) };
+            return await client.PostAsync($"/data/segmentio/{key.Key}", Json(bodies[i % bodies.Length]));
+        }));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        await using var db = await DbAsync(_a);
+        var stored = await db.Events.GroupBy(e => e.MessageId).Select(g => new { g.Key, Count = g.Count() }).ToListAsync();
+        Assert.Equal(ids.Order(), stored.Select(s => s.Key).Order());
+        Assert.All(stored, s => Assert.Equal(1, s.Count));
+        var log = await db.IngestionLog.ToListAsync();
+        Assert.Equal((40, 16 * 40 - 40), (log.Sum(e => e.Accepted), log.Sum(e => e.Duplicates)));
+    }
+
+    [Fact]
+    public async Task AKeyCreatedOnAWorksOnBAndItsRevocationOnAReachesBWithinTheCacheTtl()
+    {
+        var key = await NewKeyOnAAsync();
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(_urlB, key.Key, "k-1")).StatusCode);
+
+        var revoked = await _a.Admin<ApiKeyService>().RevokeAsync(key.KeyId);
+        Assert.True(revoked.Succeeded);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync(_urlA, key.Key, "k-2")).StatusCode);
+
+        // B still trusts its snapshot until the TTL has passed, and not a moment longer.
+        _clockB.Advance(TimeSpan.FromSeconds(KeyCacheTtlSeconds - 1));
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(_urlB, key.Key, "k-3")).StatusCode);
+        _clockB.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync(_urlB, key.Key, "k-4")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AFieldFirstSeenOnAReachesBsLivePagesAndItsDataMappings()
+    {
+        var key = await NewKeyOnAAsync();
+        var seenOnB = new TaskCompletionSource<IngestionCommitted>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _b.Services.GetRequiredService<IngestionNotifications>().Committed += c =>
+        {
+            if (c.ApplicationIds.Contains(key.ApplicationId) && c.NewFields) seenOnB.TrySetResult(c);
+        };
+
+        var response = await PostAsync(_urlA, key.Key, "f-1", """{"plan":"enterprise"}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var committed = await seenOnB.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, committed.EventCount);
+        var rows = await _b.Admin<DataMappingsService>()
+            .QueryAsync(new DataMappingsQuery(key.ApplicationId, FieldKind.TrackProperty));
+        Assert.Contains(rows.Items, r => r.Name == "plan");
+    }
+
+    private PortalAppFactory Instance()
+    {
+        var factory = new PortalAppFactory { Engine = TestEngine.Postgres, PostgresConnectionString = _database };
+        factory.Settings["ApiKeys:CacheTtlSeconds"] = KeyCacheTtlSeconds.ToString();
+        factory.Settings["Ingestion:RateLimit:RequestsPerSecond"] = "0";
+        return factory;
+    }
+
+    private async Task<(string Key, Guid KeyId, Guid ApplicationId)> NewKeyOnAAsync()
+    {
+        var app = (await _a.Admin<ApplicationService>().CreateAsync("Shop " + Guid.NewGuid().ToString("N")[..6])).Value!;
+        var issued = (await _a.Admin<ApiKeyService>().GenerateAsync(app.Id)).Value!;
+        return (issued.Key, issued.KeyId, app.Id);
+    }
+
+    private static async Task<HttpResponseMessage> PostAsync(string baseUrl, string key, string messageId, string properties = "{}")
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        return await client.PostAsync($"/data/segmentio/{key}",
+            Json($$"""{"type":"track","userId":"u","event":"Paid","messageId":"{{messageId}}","properties":{{properties}}}"""));
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    private static Task<PortalDbContext> DbAsync(PortalAppFactory factory) =>
+        factory.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+
+    private static PostgresIngestionListener Listener(PortalAppFactory factory) =>
+        factory.Services.GetServices<IHostedService>().OfType<PostgresIngestionListener>().Single();
+}
