@@ -37,6 +37,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<IDbContextFactory<PortalDbContext>, ProviderContextFactory<SqlitePortalDbContext>>();
         services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
         services.AddSingleton<DatabaseInitializer>();
+        services.AddSingleton<DatabaseBackup>();
         return services;
     }
 

@@ -10,7 +10,7 @@ namespace Portal.Cli;
 /// </summary>
 public static class PortalCli
 {
-    private static readonly HashSet<string> Verbs = new(StringComparer.OrdinalIgnoreCase) { "admin", "apps", "keys", "send-test-event" };
+    private static readonly HashSet<string> Verbs = new(StringComparer.OrdinalIgnoreCase) { "admin", "apps", "keys", "send-test-event", "backup" };
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -29,6 +29,7 @@ public static class PortalCli
             AppsCommands.Create(services, output),
             KeysCommands.Create(services, output),
             SendTestEventCommand.Create(services, output),
+            BackupCommand.Create(services, output),
         };
         var parsed = root.Parse(args);
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });

@@ -1,4 +1,5 @@
 using Serilog;
+using Serilog.Settings.Configuration;
 using Serilog.Events;
 
 namespace Portal.Logging;
@@ -8,11 +9,16 @@ public static class LoggingExtensions
     /// <summary>Serilog from the "Serilog" configuration section, with API keys redacted from every event.</summary>
     public static WebApplicationBuilder AddPortalLogging(this WebApplicationBuilder builder)
     {
+        // preserveStaticLogger: this host logs through its own logger, not the process-wide Log.Logger, which
+        // the last host built would otherwise own (two hosts in one process, as in the tests, swapped each other's lines).
         builder.Services.AddSerilog((services, logger) => logger
-            .ReadFrom.Configuration(builder.Configuration)
+            // The sinks named here, not found by scanning the entry assembly's dependencies: under a test host or a
+            // trimmed publish that scan misses them, and the configured sinks silently vanish.
+            .ReadFrom.Configuration(builder.Configuration, new ConfigurationReaderOptions(
+                typeof(ConsoleLoggerConfigurationExtensions).Assembly, typeof(FileLoggerConfigurationExtensions).Assembly))
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
-            .Enrich.With<ApiKeyRedactionEnricher>());
+            .Enrich.With<ApiKeyRedactionEnricher>(), preserveStaticLogger: true);
         return builder;
     }
 
