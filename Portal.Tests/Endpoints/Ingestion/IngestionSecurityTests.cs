@@ -120,6 +120,8 @@ public sealed class IngestionSecurityTests
         await app.PostAsync(First);
 
         await first.WaitForAsync($"/data/segmentio/…{app.Key[^4..]}");
+        // ASP.NET Core's own lines come through the logger factory: they are the ones another host used to take.
+        await first.WaitForAsync("Request starting");
         Assert.DoesNotContain($"…{app.Key[^4..]}", second.Render());
     }
 
