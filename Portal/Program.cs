@@ -4,6 +4,7 @@ using Portal.Components.Account;
 using Portal.Core;
 using Portal.Health;
 using Portal.Hosting;
+using Portal.Hosting.Shutdown;
 using Portal.Ingestion;
 using Portal.Logging;
 
@@ -13,6 +14,7 @@ builder.AddPortalLogging();
 builder.Services.AddPortalCore();
 builder.Services.AddPortalWeb();
 builder.Services.AddPortalIngestion();
+builder.Services.AddPortalShutdownDrain();
 builder.Services.AddPortalHealthChecks();
 
 var app = builder.Build();

@@ -43,6 +43,7 @@ public static class DataServiceCollectionExtensions
             });
         services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
         services.AddSingleton<DatabaseInitializer>();
+        services.AddSingleton<DatabaseBackup>();
         return services;
     }
 

@@ -57,6 +57,8 @@ public partial class PortalAppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Serilog:WriteTo:1:Args:path", Path.Combine(DataDirectory, "logs", "portal-.log"));
         // Tests talk plain http; production's "always Secure" default is tested on its own (ReverseProxyTests).
         builder.UseSetting("Https:SecureCookies", "SameAsRequest");
+        // No drain window when a test host is disposed; ShutdownTests turns it on where it is the subject.
+        builder.UseSetting("Shutdown:DrainSeconds", "0");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         if (ConfigureServices is not null) builder.ConfigureTestServices(ConfigureServices);
     }

@@ -33,6 +33,7 @@ public static class PortalCli
             AppsCommands.Create(services, output),
             KeysCommands.Create(services, output),
             SendTestEventCommand.Create(services, output),
+            BackupCommand.Create(services, output),
         };
         var parsed = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error };

@@ -9,11 +9,13 @@ public static class HealthExtensions
 
     public static IServiceCollection AddPortalHealthChecks(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
+            .AddCheck<StoppingHealthCheck>("stopping", tags: [ReadyTag]);
         return services;
     }
 
-    /// <summary><c>/healthz</c> answers while the process runs; <c>/healthz/ready</c> also needs the database.</summary>
+    /// <summary><c>/healthz</c> answers while the process runs; <c>/healthz/ready</c> also needs the database and is 503 once shutdown has begun.</summary>
     public static WebApplication MapPortalHealth(this WebApplication app)
     {
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Portal.Core.Common;
 using Portal.Core.Ingestion;
+using Portal.Hosting.Shutdown;
 
 namespace Portal.Ingestion;
 
@@ -18,7 +19,8 @@ public static class IngestionEndpoints
 
     public static WebApplication MapIngestion(this WebApplication app)
     {
-        var data = app.MapGroup("/data").AllowAnonymous().DisableAntiforgery().RequireRateLimiting(IngestionRateLimitPolicy.Name);
+        var data = app.MapGroup("/data").AllowAnonymous().DisableAntiforgery().RequireRateLimiting(IngestionRateLimitPolicy.Name)
+            .AddEndpointFilter<ShutdownEndpointFilter>();
 
         data.MapPost("/segmentio/{apiKey}", HandleSegmentAsync)
             .RequireApiKey()

@@ -1,4 +1,5 @@
 using Serilog;
+using Serilog.Settings.Configuration;
 using Serilog.Events;
 
 namespace Portal.Logging;
@@ -12,7 +13,10 @@ public static class LoggingExtensions
         // preserveStaticLogger: this host's ILogger<T>s write to this host's logger. Otherwise they go through the static
         // Log.Logger, which the last host started in the process owns (and the first one stopped silences).
         builder.Services.AddSerilog((services, logger) => logger
-            .ReadFrom.Configuration(builder.Configuration)
+            // The sinks named here, not found by scanning the entry assembly's dependencies: under a test host or a
+            // trimmed publish that scan misses them, and the configured sinks silently vanish.
+            .ReadFrom.Configuration(builder.Configuration, new ConfigurationReaderOptions(
+                typeof(ConsoleLoggerConfigurationExtensions).Assembly, typeof(FileLoggerConfigurationExtensions).Assembly))
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
             .Enrich.With<ApiKeyRedactionEnricher>(), preserveStaticLogger: true);

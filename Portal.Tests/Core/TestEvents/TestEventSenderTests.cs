@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using Portal.Core.TestEvents;
 
 namespace Portal.Tests.Core.TestEvents;
@@ -10,18 +11,17 @@ public sealed class TestEventSenderTests
     [Fact]
     public async Task AnEmptySuccessIsReportedWithStatusHeadersAndLatency()
     {
-        using var listener = new HttpListener();
-        var port = FreePort();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        // Port 0: the listener owns its port from the start, so nothing else can take it in between.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         string? received = null;
         var server = Task.Run(async () =>
         {
-            var context = await listener.GetContextAsync();
-            received = await new StreamReader(context.Request.InputStream).ReadToEndAsync();
-            context.Response.StatusCode = 200;
-            context.Response.Headers["X-Probe"] = "yes";
-            context.Response.Close();
+            using var client = await listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            received = await ReadRequestBodyAsync(stream);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nX-Probe: yes\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
         });
 
         var result = await new TestEventSender(new HttpClient()).SendAsync($"http://127.0.0.1:{port}/data/segmentio/k", "{\"type\":\"track\"}");
@@ -39,7 +39,12 @@ public sealed class TestEventSenderTests
     [Fact]
     public async Task ARefusedConnectionIsAMessageNotAnException()
     {
-        var result = await new TestEventSender(new HttpClient()).SendAsync($"http://127.0.0.1:{FreePort()}/data/segmentio/k", "{}");
+        // Bound but not listening: the port stays ours for the whole test, and a connection to it is refused.
+        using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)closed.LocalEndPoint!).Port;
+
+        var result = await new TestEventSender(new HttpClient()).SendAsync($"http://127.0.0.1:{port}/data/segmentio/k", "{}");
 
         Assert.Null(result.StatusCode);
         Assert.False(result.Succeeded);
@@ -60,10 +65,33 @@ public sealed class TestEventSenderTests
         Assert.Contains("timed out", result.NetworkError);
     }
 
-    private static int FreePort()
+    /// <summary>Reads one HTTP/1.1 request with a Content-Length body and returns the body.</summary>
+    private static async Task<string> ReadRequestBodyAsync(NetworkStream stream)
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
+        var buffer = new List<byte>();
+        var chunk = new byte[4096];
+        int headerEnd;
+        while ((headerEnd = IndexOfHeaderEnd(buffer)) < 0)
+        {
+            var read = await stream.ReadAsync(chunk);
+            if (read == 0) throw new IOException("The client closed the connection mid-request.");
+            buffer.AddRange(chunk.AsSpan(0, read).ToArray());
+        }
+        var headers = Encoding.ASCII.GetString(buffer.ToArray(), 0, headerEnd);
+        var length = int.Parse(headers.Split("\r\n").Single(h => h.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))[15..].Trim());
+        while (buffer.Count < headerEnd + 4 + length)
+        {
+            var read = await stream.ReadAsync(chunk);
+            if (read == 0) throw new IOException("The client closed the connection mid-body.");
+            buffer.AddRange(chunk.AsSpan(0, read).ToArray());
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray(), headerEnd + 4, length);
+    }
+
+    private static int IndexOfHeaderEnd(List<byte> buffer)
+    {
+        for (var i = 0; i + 3 < buffer.Count; i++)
+            if (buffer[i] == '\r' && buffer[i + 1] == '\n' && buffer[i + 2] == '\r' && buffer[i + 3] == '\n') return i;
+        return -1;
     }
 }

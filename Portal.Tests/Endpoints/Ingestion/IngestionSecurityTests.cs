@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Ingestion;
+using Portal.Tests.Infrastructure;
 using Serilog.Core;
 using Serilog.Events;
 
@@ -90,12 +91,7 @@ public sealed class IngestionSecurityTests
     public async Task TheFullKeyNeverAppearsInTheLogOutput()
     {
         var sink = new CapturingSink();
-        await using var app = await IngestionApp.StartAsync(f =>
-        {
-            f.Settings["Serilog:MinimumLevel:Default"] = "Verbose";
-            f.Settings["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Verbose";
-            f.ConfigureServices = services => services.AddSingleton<ILogEventSink>(sink);
-        });
+        await using var app = await IngestionApp.StartAsync(f => Verbose(f, sink));
 
         await app.PostAsync(First);
         await app.PostAsync("{broken");
@@ -105,19 +101,58 @@ public sealed class IngestionSecurityTests
 
         var hint = app.Key[^4..];
         // Request log lines are written after the response has gone out: wait for the last of them.
-        for (var i = 0; i < 100 && sink.Render().Split($"/data/agent/…{hint}").Length < 2; i++) await Task.Delay(50);
+        await sink.WaitForAsync($"/data/agent/…{hint}");
         var text = sink.Render();
         Assert.Contains($"/data/segmentio/…{hint}", text);
+        Assert.Contains("Request starting", text);
         Assert.DoesNotContain(app.Key, text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task EachHostLogsToItsOwnSinkEvenWhenAnotherHostStartsAfterIt()
+    {
+        // Another host built later in the same process once took over the static logger, and with it this host's lines.
+        var first = new CapturingSink();
+        var second = new CapturingSink();
+        await using var app = await IngestionApp.StartAsync(f => Verbose(f, first));
+        await using var other = await IngestionApp.StartAsync(f => Verbose(f, second));
+
+        await app.PostAsync(First);
+
+        await first.WaitForAsync($"/data/segmentio/…{app.Key[^4..]}");
+        // ASP.NET Core's own lines come through the logger factory: they are the ones another host used to take.
+        await first.WaitForAsync("Request starting");
+        Assert.DoesNotContain($"…{app.Key[^4..]}", second.Render());
+    }
+
+    private static void Verbose(PortalAppFactory factory, CapturingSink sink)
+    {
+        factory.Settings["Serilog:MinimumLevel:Default"] = "Verbose";
+        factory.Settings["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Verbose";
+        factory.ConfigureServices = services => services.AddSingleton<ILogEventSink>(sink);
     }
 
     private sealed class CapturingSink : ILogEventSink
     {
         private readonly List<LogEvent> _events = [];
+        private readonly SemaphoreSlim _emitted = new(0);
 
         public void Emit(LogEvent logEvent)
         {
             lock (_events) _events.Add(logEvent);
+            _emitted.Release();
+        }
+
+        /// <summary>Returns once a rendered event contains <paramref name="text"/>; fails after a generous bound.</summary>
+        public async Task WaitForAsync(string text)
+        {
+            var deadline = TimeSpan.FromSeconds(30);
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (!Render().Contains(text))
+            {
+                var left = deadline - waited.Elapsed;
+                Assert.True(left > TimeSpan.Zero && await _emitted.WaitAsync(left), $"no log line with '{text}' in {deadline.TotalSeconds} s");
+            }
         }
 
         public string Render()
