@@ -113,7 +113,7 @@ public sealed class UnrecognisedKeyTests
         foreach (var key in keys) Assert.Equal(HttpStatusCode.Unauthorized, (await app.PostAsync(Message, key)).StatusCode);
         // A later request to another path marks the end of the ingestion requests' log lines.
         await app.Client().GetAsync("/healthz");
-        for (var i = 0; i < 600 && !sink.Events.Any(e => e.RenderMessage().Contains("/healthz")); i++) await Task.Delay(50);
+        await sink.WaitForAsync(e => e.RenderMessage().Contains("/healthz"), TimeSpan.FromSeconds(30));
 
         var informational = sink.Events.Where(e => e.Level >= LogEventLevel.Information).Select(e => e.RenderMessage()).ToList();
         Assert.Contains(informational, m => m.Contains("/healthz"));
