@@ -73,7 +73,15 @@ public partial class PortalAppFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>A Core service acting as an Admin, as the command line does (scoped services live as long as the factory).</summary>
-    public T Admin<T>() where T : notnull => As<T>(new Actor(null, AdminEmail, IsAdmin: true));
+    public T Admin<T>() where T : notnull
+    {
+        EnsureStarted();
+        // One scope for every Admin call, so repeated look-ups do not each open (and keep) a scope.
+        _adminScope ??= Services.CreateActorScope(new Actor(null, AdminEmail, IsAdmin: true));
+        return _adminScope.Value.ServiceProvider.GetRequiredService<T>();
+    }
+
+    private AsyncServiceScope? _adminScope;
 
     /// <summary>A Core service acting as <paramref name="actor"/>.</summary>
     public T As<T>(Actor actor) where T : notnull
@@ -131,6 +139,8 @@ public partial class PortalAppFactory : WebApplicationFactory<Program>
     {
         foreach (var scope in _scopes) scope.Dispose();
         _scopes.Clear();
+        _adminScope?.Dispose();
+        _adminScope = null;
         base.Dispose(disposing);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (_ownsPostgresDatabase) PostgresServer.DropDatabaseAsync(PostgresConnectionString!).GetAwaiter().GetResult();
