@@ -7,6 +7,7 @@ using Portal.Hosting;
 using Portal.Hosting.Shutdown;
 using Portal.Ingestion;
 using Portal.Logging;
+using Portal.Metrics;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -16,6 +17,7 @@ builder.Services.AddPortalWeb();
 builder.Services.AddPortalIngestion();
 builder.Services.AddPortalShutdownDrain();
 builder.Services.AddPortalHealthChecks();
+builder.Services.AddPortalMetrics(builder.Configuration);
 
 var app = builder.Build();
 
@@ -28,6 +30,7 @@ await app.InitializePortalDatabaseAsync();
 
 app.UsePortalWeb();
 app.MapPortalHealth();
+app.MapPortalMetrics();
 app.MapIngestion();
 app.MapPortalAccount();
 app.MapPortalUi();

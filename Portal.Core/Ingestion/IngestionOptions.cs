@@ -44,6 +44,13 @@ public sealed class IngestionOptions
     [Range(0, 1000)]
     public int MaxWaitMilliseconds { get; set; }
 
+    /// <summary>
+    /// Longest the writer waits for a database another process has locked, in seconds, as one bounded wait (SQLite's busy
+    /// timeout and the driver's own retry both end there). Past it the batch and everything queued behind it get 503.
+    /// </summary>
+    [Range(1, 300)]
+    public int LockWaitSeconds { get; set; } = 3;
+
     /// <summary>Retry-After (seconds) on a 503 when the queue is full or the writer failed.</summary>
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 1;

@@ -21,6 +21,9 @@ public sealed class IngestionQueue
 
     internal ChannelReader<IngestionWorkItem> Reader => _channel.Reader;
 
+    /// <summary>Work items waiting for the writer.</summary>
+    public int Depth => _channel.Reader.Count;
+
     /// <summary>False when the queue is full or closed for shutdown: the caller answers 503.</summary>
     internal bool TryEnqueue(IngestionWorkItem item) => _channel.Writer.TryWrite(item);
 

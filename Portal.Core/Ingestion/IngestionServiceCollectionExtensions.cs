@@ -19,6 +19,9 @@ public static class IngestionServiceCollectionExtensions
         services.AddSingleton<IngestionLogQueries>();
         services.AddSingleton<RefusedKeyLog>();
         services.AddSingleton<IngestionStoreFactory>();
+        services.AddSingleton<Faults.WriterHealth>();
+        services.AddMetrics();
+        services.AddSingleton<Metrics.IngestionMetrics>();
         services.AddSingleton<IngestionWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestionWriter>());
         services.AddHostedService<Postgres.PostgresIngestionListener>();

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Portal.Core.Ingestion.Faults;
+using Portal.Core.Ingestion.Metrics;
 
 namespace Portal.Core.Ingestion;
 
@@ -15,6 +17,8 @@ public sealed partial class IngestionWriter(
     IngestionQueue queue,
     IngestionStoreFactory storeFactory,
     IngestionNotifications notifications,
+    WriterHealth health,
+    IngestionMetrics metrics,
     IOptions<IngestionOptions> options,
     TimeProvider time,
     ILogger<IngestionWriter> logger) : BackgroundService
@@ -25,9 +29,11 @@ public sealed partial class IngestionWriter(
     private readonly Dictionary<Guid, DateTimeOffset> _keyTouched = [];
     private readonly RawBodySampler _sampler = new(options.Value.RawBodySamplePerApp);
     private readonly WriterMemory _memory = new(options.Value.MaxFieldsPerKind);
+    private readonly WriterFaultLog _faults = new(logger, time, TimeSpan.FromSeconds(options.Value.RepeatedWarningIntervalSeconds));
     private IIngestionStore? _store;
     private DateTimeOffset _lastPrune;
     private int _prunePending;
+    private int _probePending;
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -42,6 +48,7 @@ public sealed partial class IngestionWriter(
         await Task.Yield();
         _lastPrune = time.GetUtcNow();
         using var pruneTimer = StartPruneTimer(stoppingToken);
+        using var probeTimer = StartProbeTimer(stoppingToken);
         var reader = queue.Reader;
         var batch = new List<IngestionWorkItem>();
         try
@@ -96,20 +103,34 @@ public sealed partial class IngestionWriter(
 
         var now = time.GetUtcNow();
         var requests = batch.OfType<RequestWorkItem>().ToList();
-        // One poisoned request must not sink its neighbours: after a failed batch each request is retried alone.
-        if (requests.Count > 0 && !await TryWriteAsync(requests, now) && requests.Count > 1)
+        if (requests.Count > 0)
         {
-            foreach (var item in requests)
+            var outcome = await TryWriteAsync(requests, now);
+            // One poisoned request must not sink its neighbours: after a failed batch each request is retried alone.
+            for (var i = 0; outcome == WriteOutcome.Failed && i < requests.Count; i++)
             {
+                if (requests.Count == 1) { Fail(requests[0]); break; }
                 // The failed batch merged into these aggregates: rebuild from the messages instead.
-                if (item is MessagesWorkItem messages) messages.Aggregate = null;
-                await TryWriteAsync([item], now);
+                if (requests[i] is MessagesWorkItem messages) messages.Aggregate = null;
+                var alone = await TryWriteAsync([requests[i]], now);
+                if (alone == WriteOutcome.Failed) Fail(requests[i]);
+                if (alone == WriteOutcome.Unavailable) { outcome = alone; requests = requests[i..]; }
+            }
+            if (outcome == WriteOutcome.Unavailable)
+            {
+                // The database refuses writes (locked, full, gone): waiting again per request would turn the queue away one
+                // bounded wait at a time. Everything that is waiting now gets its 503 at once.
+                foreach (var item in requests) Fail(item);
+                ShedQueued(batch);
             }
         }
+        _faults.Flush();
 
-        var housekeeping = batch.Count != requests.Count || now - _lastPrune >= TimeSpan.FromSeconds(_options.LogPruneIntervalSeconds);
+        // While the database refuses writes only the probe's prune runs: anything else would add a bounded wait of its own.
+        var housekeeping = batch.Exists(i => i is HousekeepingWorkItem)
+            || (health.IsHealthy && now - _lastPrune >= TimeSpan.FromSeconds(_options.LogPruneIntervalSeconds));
         // After the waiters are answered, so neither is on a request's path. Housekeeping finishes the index when traffic stops.
-        if (_store is { } store)
+        if (_store is { } store && health.IsHealthy)
         {
             try { await store.HousekeepAsync(housekeeping, CancellationToken.None); }
             catch (Exception ex) { LogHousekeepingFailed(logger, ex); }
@@ -117,18 +138,22 @@ public sealed partial class IngestionWriter(
         if (housekeeping)
         {
             Volatile.Write(ref _prunePending, 0);
+            Volatile.Write(ref _probePending, 0);
             await PruneAsync(now);
         }
         foreach (var item in batch)
             if (item is HousekeepingWorkItem) item.Completion.TrySetResult(new IngestionResult(IngestionStatus.Ok, []));
     }
 
-    private async Task<bool> TryWriteAsync(IReadOnlyList<RequestWorkItem> items, DateTimeOffset now)
+    private enum WriteOutcome { Committed, Failed, Unavailable }
+
+    private async Task<WriteOutcome> TryWriteAsync(IReadOnlyList<RequestWorkItem> items, DateTimeOffset now)
     {
         var keys = items.Where(i => i.KeyId is { } k && (!_keyTouched.TryGetValue(k, out var at) || now - at >= KeyTouchInterval))
             .Select(i => i.KeyId!.Value).Distinct().Order().ToList();
         var plan = new IngestionBatchPlan(items, now, keys, _options.MaxLoggedBodyBytes, _sampler);
         bool newFields;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             _store ??= await storeFactory.OpenAsync(CancellationToken.None);
@@ -136,17 +161,32 @@ public sealed partial class IngestionWriter(
         }
         catch (Exception ex)
         {
-            LogBatchFailed(logger, ex, items.Count);
+            _faults.Report(ex, items.Count);
             // The transaction rolled back: what the caches learnt from it is no longer true.
             _memory.Forget();
-            if (items.Count == 1) Fail(items[0]);
-            return false;
+            var unavailable = StoreFaults.IsUnavailable(ex);
+            metrics.CommitFailed(unavailable);
+            if (!unavailable) return WriteOutcome.Failed;
+            health.Failed(StoreFaults.Describe(ex), time.GetUtcNow());
+            return WriteOutcome.Unavailable;
         }
 
+        metrics.Committed(plan.Events.Count, plan.StoredCount, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        health.Committed();
         foreach (var key in keys) _keyTouched[key] = now;
         plan.Complete();
         notifications.Publish(plan.Committed(newFields));
-        return true;
+        return WriteOutcome.Committed;
+    }
+
+    /// <summary>Answers everything queued behind a batch the database refused: 503 now instead of one bounded wait each.</summary>
+    private void ShedQueued(List<IngestionWorkItem> batch)
+    {
+        while (queue.Reader.TryRead(out var item))
+        {
+            if (item is RequestWorkItem request) Fail(request);
+            else batch.Add(item); // housekeeping is answered with the batch
+        }
     }
 
     /// <summary>Prunes the ingestion log now, through the writer, and returns once done (or at once when the queue is closed).</summary>
@@ -156,7 +196,9 @@ public sealed partial class IngestionWriter(
         return queue.TryEnqueue(item) ? item.Completion.Task : Task.CompletedTask;
     }
 
-    private static void Fail(RequestWorkItem item) => item.Completion.TrySetResult(IngestionService.Unavailable(item.Parsed));
+    // A refused request's answer does not depend on its log entry being stored.
+    private static void Fail(RequestWorkItem item) =>
+        item.Completion.TrySetResult(item is RefusedWorkItem refused ? refused.Result : IngestionService.Unavailable(item.Parsed));
 
     private async Task PruneAsync(DateTimeOffset now)
     {
@@ -165,13 +207,16 @@ public sealed partial class IngestionWriter(
         {
             _store ??= await storeFactory.OpenAsync(CancellationToken.None);
             var removed = await _store.PruneAsync(now, _sampler.SampledApps, CancellationToken.None);
+            // Pruning writes: when the writer was refused, a prune that commits shows the database takes writes again.
+            health.Committed();
             _sampler.SampledApps.Clear();
             // A full chunk means more is due: come back soon rather than in a whole interval.
             if (removed >= 5000) _lastPrune = now - TimeSpan.FromSeconds(_options.LogPruneIntervalSeconds) + TimeSpan.FromSeconds(1);
         }
         catch (Exception ex)
         {
-            LogPruneFailed(logger, ex);
+            if (StoreFaults.IsUnavailable(ex)) health.Failed(StoreFaults.Describe(ex), time.GetUtcNow());
+            if (health.IsHealthy) LogPruneFailed(logger, ex); else _faults.Report(ex, 0);
         }
     }
 
@@ -187,8 +232,20 @@ public sealed partial class IngestionWriter(
         }, null, interval, interval);
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Ingestion batch of {Count} request(s) failed to commit")]
-    private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
+    /// <summary>
+    /// While the database refuses writes, a probe (a prune, which writes) runs every Retry-After interval, so readiness
+    /// recovers when the database does, even with no traffic (a load balancer sends none to an unready instance).
+    /// </summary>
+    private ITimer StartProbeTimer(CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromSeconds(_options.RetryAfterSeconds);
+        return time.CreateTimer(_ =>
+        {
+            _faults.Flush();
+            if (stoppingToken.IsCancellationRequested || health.IsHealthy || Interlocked.Exchange(ref _probePending, 1) == 1) return;
+            if (!queue.TryEnqueue(new HousekeepingWorkItem())) Volatile.Write(ref _probePending, 0);
+        }, null, interval, interval);
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion store housekeeping failed")]
     private static partial void LogHousekeepingFailed(ILogger logger, Exception exception);

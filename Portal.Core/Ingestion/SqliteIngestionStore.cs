@@ -134,6 +134,14 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
             await db.DisposeAsync();
             throw new NotSupportedException("The ingestion writer needs the SQLite provider.");
         }
+        // One bounded wait on a lock held elsewhere: SQLite's busy handler and Microsoft.Data.Sqlite's own retry loop
+        // (which runs until the command timeout) would otherwise stack up to 40 s per statement.
+        await using (var busy = connection.CreateCommand())
+        {
+            busy.CommandText = $"PRAGMA busy_timeout={options.LockWaitSeconds * 1000};";
+            await busy.ExecuteNonQueryAsync(cancellationToken);
+        }
+        connection.DefaultTimeout = options.LockWaitSeconds;
         return new SqliteIngestionStore(db, connection, options, contextFactory, logger);
     }
 

@@ -1,6 +1,7 @@
 using Portal.Components;
 using Portal.Core.Data;
 using Portal.Logging;
+using Portal.Metrics;
 using Portal.Security;
 using Portal.Security.SignIn;
 using Portal.Setup;
@@ -26,6 +27,7 @@ public static class WebApplicationExtensions
         app.UseSecurityHeaders();
         app.UsePortalCookiePolicy();
         app.UsePortalRequestLogging();
+        app.UseIngestionRequestMetrics();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseMiddleware<SetupGateMiddleware>();
         // Only endpoints that name a policy get CORS headers (the agent ingestion route).

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
+using Humanizer;
 using Portal.Core.Ingestion;
+using Portal.Core.Ingestion.Metrics;
 
 namespace Portal.Ingestion;
 
@@ -30,8 +32,11 @@ public sealed partial class ClientFaultLog : IDisposable
     private readonly Dictionary<ClientFault, Window> _windows = [];
     private readonly ITimer _timer;
 
-    public ClientFaultLog(ILogger<ClientFaultLog> logger, TimeProvider time, IOptions<IngestionOptions> options)
+    private readonly IngestionMetrics _metrics;
+
+    public ClientFaultLog(ILogger<ClientFaultLog> logger, TimeProvider time, IOptions<IngestionOptions> options, IngestionMetrics metrics)
     {
+        _metrics = metrics;
         _logger = logger;
         _time = time;
         _interval = TimeSpan.FromSeconds(options.Value.RepeatedWarningIntervalSeconds);
@@ -40,6 +45,7 @@ public sealed partial class ClientFaultLog : IDisposable
 
     public void Report(ClientFault fault, int statusCode, string reason)
     {
+        _metrics.Refused(fault.ToString().Underscore());
         var now = _time.GetUtcNow();
         lock (_lock)
         {

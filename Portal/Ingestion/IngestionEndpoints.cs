@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Portal.Core.Common;
 using Portal.Core.Ingestion;
+using Portal.Core.Ingestion.Metrics;
 using Portal.Hosting.Shutdown;
 
 namespace Portal.Ingestion;
@@ -36,16 +37,16 @@ public static class IngestionEndpoints
     }
 
     internal static Task<Results<Ok, JsonHttpResult<InvalidMessage[]>, JsonHttpResult<IngestionError>, EmptyHttpResult>> HandleSegmentAsync(
-        HttpContext context, IngestionService ingestion, ClientFaultLog faults, TimeProvider time) =>
-        HandleAsync(context, ingestion, faults, time, GroupTypes.Segment,
+        HttpContext context, IngestionService ingestion, ClientFaultLog faults, IngestionMetrics metrics, TimeProvider time) =>
+        HandleAsync(context, ingestion, faults, metrics, time, GroupTypes.Segment,
             (key, body) => ingestion.IngestSegmentAsync(key, body, context.Request.Headers["X-Signature"].ToString()));
 
     internal static Task<Results<Ok, JsonHttpResult<InvalidMessage[]>, JsonHttpResult<IngestionError>, EmptyHttpResult>> HandleAgentAsync(
-        HttpContext context, IngestionService ingestion, ClientFaultLog faults, TimeProvider time) =>
-        HandleAsync(context, ingestion, faults, time, GroupTypes.Agent, ingestion.IngestAgentAsync);
+        HttpContext context, IngestionService ingestion, ClientFaultLog faults, IngestionMetrics metrics, TimeProvider time) =>
+        HandleAsync(context, ingestion, faults, metrics, time, GroupTypes.Agent, ingestion.IngestAgentAsync);
 
     private static async Task<Results<Ok, JsonHttpResult<InvalidMessage[]>, JsonHttpResult<IngestionError>, EmptyHttpResult>> HandleAsync(
-        HttpContext context, IngestionService ingestion, ClientFaultLog faults, TimeProvider time, string source,
+        HttpContext context, IngestionService ingestion, ClientFaultLog faults, IngestionMetrics metrics, TimeProvider time, string source,
         Func<Core.Applications.ResolvedApiKey, ReadOnlyMemory<byte>, Task<IngestionResult>> ingest)
     {
         var key = ApiKeyEndpointFilter.Get(context);
@@ -84,6 +85,7 @@ public static class IngestionEndpoints
         {
             // The writer logs the body from this buffer, so it is released only after the commit.
             var result = await ingest(key, body!.Memory);
+            if (result.Status is IngestionStatus.Ok or IngestionStatus.Invalid) metrics.MessagesAnswered(source, result.Outcomes);
             switch (result.Status)
             {
                 case IngestionStatus.Ok:

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Portal.Core.Applications;
 using Portal.Core.Ingestion;
+using Portal.Core.Ingestion.Metrics;
 
 namespace Portal.Ingestion;
 
@@ -14,6 +15,7 @@ internal sealed class IngestionRateLimitPolicy(IOptions<IngestionOptions> option
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = async (context, cancellationToken) =>
     {
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
+        context.HttpContext.RequestServices.GetRequiredService<IngestionMetrics>().Refused("rate_limited");
         context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await context.HttpContext.Response.WriteAsJsonAsync(new IngestionError("Too many requests for this API key."), cancellationToken);

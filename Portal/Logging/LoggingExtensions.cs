@@ -56,9 +56,12 @@ public static class LoggingExtensions
             ];
             // A request log line per ingestion call would drown everything else (a key scan is thousands a second):
             // client faults there are summarised by ClientFaultLog instead; server failures still show.
+            // An ingestion 503 is the writer turning its queue away (database locked or full, shutting down): the writer logs
+            // that once per interval with a count, so an outage under load is two lines a minute, not a line per request.
             o.GetLevel = (context, _, exception) =>
-                exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
-                : context.Request.Path.StartsWithSegments("/data") ? LogEventLevel.Debug
+                exception is not null ? LogEventLevel.Error
+                : context.Request.Path.StartsWithSegments("/data") ? (context.Response.StatusCode is >= 500 and not 503 ? LogEventLevel.Error : LogEventLevel.Debug)
+                : context.Response.StatusCode >= 500 ? LogEventLevel.Error
                 : LogEventLevel.Information;
         });
 }

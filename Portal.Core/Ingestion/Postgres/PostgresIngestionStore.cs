@@ -332,6 +332,9 @@ internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, Ingest
         if (_connection is { State: System.Data.ConnectionState.Open }) return _connection;
         await DropConnectionAsync();
         _connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // A table or row lock held elsewhere is waited for once, boundedly; then the writer turns its queue away with 503.
+        await using (var timeout = new NpgsqlCommand($"SET lock_timeout = '{options.LockWaitSeconds}s'", _connection))
+            await timeout.ExecuteNonQueryAsync(cancellationToken);
         return _connection;
     }
 

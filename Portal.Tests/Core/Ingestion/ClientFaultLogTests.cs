@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Portal.Core.Ingestion;
 using Portal.Ingestion;
+using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Core.Ingestion;
 
@@ -13,7 +14,7 @@ public sealed class ClientFaultLogTests
     {
         var time = new FakeTimeProvider();
         var logger = new ListLogger();
-        using var log = new ClientFaultLog(logger, time, Options.Create(new IngestionOptions { RepeatedWarningIntervalSeconds = 60 }));
+        using var log = new ClientFaultLog(logger, time, Options.Create(new IngestionOptions { RepeatedWarningIntervalSeconds = 60 }), TestMetrics.Create(time));
 
         log.Report(ClientFault.UnusableBody, 400, "The body is not valid UTF-8 (byte 3).");
         log.Report(ClientFault.UnusableBody, 400, "The body is not valid UTF-8 (byte 9).");
