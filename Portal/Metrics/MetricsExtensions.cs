@@ -22,7 +22,8 @@ public static class MetricsExtensions
         {
             services.AddOpenTelemetry().WithMetrics(metrics => metrics
                 .AddMeter(IngestionMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
-                .AddPrometheusExporter());
+                // Every scrape reads the instruments afresh: a scraper polls every few seconds anyway.
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         }
         return services;
     }

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Options;
 using Portal.Core.Users;
+using Portal.Metrics;
 
 namespace Portal.Setup;
 
@@ -6,7 +8,7 @@ namespace Portal.Setup;
 /// First run: while no user exists every page leads to /setup. Afterwards /setup does not exist (404),
 /// so the form that creates the first Admin cannot be replayed.
 /// </summary>
-public sealed class SetupGateMiddleware(RequestDelegate next, FirstRunService firstRun)
+public sealed class SetupGateMiddleware(RequestDelegate next, FirstRunService firstRun, IOptions<MetricsOptions> metrics)
 {
     public const string SetupPath = "/setup";
 
@@ -27,7 +29,7 @@ public sealed class SetupGateMiddleware(RequestDelegate next, FirstRunService fi
                 return;
             }
         }
-        else if (IsPageNavigation(context) && await firstRun.NeedsSetupAsync(context.RequestAborted))
+        else if (IsPageNavigation(context, metrics.Value.Path) && await firstRun.NeedsSetupAsync(context.RequestAborted))
         {
             context.Response.Redirect(SetupPath);
             return;
@@ -35,10 +37,12 @@ public sealed class SetupGateMiddleware(RequestDelegate next, FirstRunService fi
         await next(context);
     }
 
-    private static bool IsPageNavigation(HttpContext context)
+    private static bool IsPageNavigation(HttpContext context, string metricsPath)
     {
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)) return false;
         var path = context.Request.Path;
+        // A scraper is not a person to lead through setup.
+        if (path.StartsWithSegments(metricsPath)) return false;
         if (Path.HasExtension(path.Value)) return false;
         return !(path.StartsWithSegments("/_framework") || path.StartsWithSegments("/_content") || path.StartsWithSegments("/_blazor")
             || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/data") || path.StartsWithSegments("/not-found")
