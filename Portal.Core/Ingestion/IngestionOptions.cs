@@ -89,6 +89,9 @@ public sealed class IngestionOptions
     public IngestionRateLimitOptions RateLimit { get; set; } = new();
 
     [Required]
+    public RetentionOptions Retention { get; set; } = new();
+
+    [Required]
     public UnrecognisedKeyOptions UnrecognisedKeys { get; set; } = new();
 }
 
@@ -109,6 +112,21 @@ public sealed class UnrecognisedKeyOptions
 
     [Range(1, 86_400)]
     public int LogIntervalSeconds { get; set; } = 60;
+}
+
+/// <summary>How long stored events are kept (section "Ingestion:Retention").</summary>
+public sealed class RetentionOptions
+{
+    /// <summary>
+    /// Track events received more than this many days ago are deleted, a chunk at a time between commits. Empty
+    /// (the default) keeps them all. Visitors, accounts and their metadata are kept either way.
+    /// </summary>
+    [Range(1, 36_500)]
+    public int? TrackEventDays { get; set; }
+
+    /// <summary>Events deleted per transaction; each chunk holds up the writer about as long as one commit.</summary>
+    [Range(100, 100_000)]
+    public int ChunkSize { get; set; } = 2000;
 }
 
 public sealed class IngestionRateLimitOptions

@@ -20,6 +20,13 @@ internal interface IIngestionStore : IAsyncDisposable
     Task<int> PruneAsync(DateTimeOffset now, IReadOnlyCollection<Guid> sampledApps, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Deletes the next chunk of track events received before <paramref name="cutoff"/>, oldest first, in one short
+    /// transaction (with their visitor-index rows); returns how many went. Events are visited in id order behind a
+    /// watermark, so an idle call costs one row read, not a table scan.
+    /// </summary>
+    Task<int> DeleteExpiredTrackEventsAsync(DateTimeOffset cutoff, int chunk, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Engine upkeep between batches, after the waiting requests are answered (SQLite: the WAL restart and the
     /// deferred visitor index). <paramref name="idle"/>: a housekeeping pass, no traffic waiting — finish what is behind.
     /// </summary>

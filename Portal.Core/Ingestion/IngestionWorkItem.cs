@@ -48,3 +48,12 @@ internal sealed class RefusedWorkItem : RequestWorkItem
 
 /// <summary>Housekeeping through the queue (log pruning), so it never races a batch.</summary>
 internal sealed class HousekeepingWorkItem : IngestionWorkItem;
+
+/// <summary>
+/// One chunk of track-event retention through the queue: it waits its turn behind the requests queued before it, so
+/// a long clean-up alternates with ingestion instead of holding it up. Answers with the number of events deleted.
+/// </summary>
+internal sealed class RetentionWorkItem : IngestionWorkItem
+{
+    public int Deleted { get; set; }
+}

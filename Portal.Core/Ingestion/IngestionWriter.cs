@@ -34,6 +34,7 @@ public sealed partial class IngestionWriter(
     private DateTimeOffset _lastPrune;
     private int _prunePending;
     private int _probePending;
+    private int _retentionPending;
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -141,8 +142,44 @@ public sealed partial class IngestionWriter(
             Volatile.Write(ref _probePending, 0);
             await PruneAsync(now);
         }
+        var retention = batch.OfType<RetentionWorkItem>().ToList();
+        if ((housekeeping || retention.Count > 0) && health.IsHealthy)
+        {
+            var deleted = await ApplyRetentionAsync(now);
+            foreach (var item in retention) item.Deleted = deleted;
+        }
         foreach (var item in batch)
-            if (item is HousekeepingWorkItem) item.Completion.TrySetResult(new IngestionResult(IngestionStatus.Ok, []));
+            if (item is HousekeepingWorkItem or RetentionWorkItem) item.Completion.TrySetResult(new IngestionResult(IngestionStatus.Ok, []));
+    }
+
+    /// <summary>One chunk of expired track events; while chunks come back full the next one is queued behind the waiting requests.</summary>
+    private async Task<int> ApplyRetentionAsync(DateTimeOffset now)
+    {
+        if (_options.Retention.TrackEventDays is not { } days) return 0;
+        Volatile.Write(ref _retentionPending, 0);
+        try
+        {
+            _store ??= await storeFactory.OpenAsync(CancellationToken.None);
+            var deleted = await _store.DeleteExpiredTrackEventsAsync(now - TimeSpan.FromDays(days), _options.Retention.ChunkSize, CancellationToken.None);
+            if (deleted > 0 && Interlocked.Exchange(ref _retentionPending, 1) == 0 && !queue.TryEnqueue(new RetentionWorkItem()))
+                Volatile.Write(ref _retentionPending, 0);
+            return deleted;
+        }
+        catch (Exception ex)
+        {
+            if (StoreFaults.IsUnavailable(ex)) health.Failed(StoreFaults.Describe(ex), time.GetUtcNow());
+            LogRetentionFailed(logger, ex);
+            return 0;
+        }
+    }
+
+    /// <summary>Runs one retention chunk through the queue and returns how many events it deleted (0: nothing expired is left).</summary>
+    internal async Task<int> ApplyRetentionNowAsync()
+    {
+        var item = new RetentionWorkItem();
+        if (!queue.TryEnqueue(item)) return 0;
+        await item.Completion.Task;
+        return item.Deleted;
     }
 
     private enum WriteOutcome { Committed, Failed, Unavailable }
@@ -249,6 +286,9 @@ public sealed partial class IngestionWriter(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion store housekeeping failed")]
     private static partial void LogHousekeepingFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting expired track events failed; the next pass tries again")]
+    private static partial void LogRetentionFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion log pruning failed")]
     private static partial void LogPruneFailed(ILogger logger, Exception exception);

@@ -380,6 +380,40 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
         return removed;
     }
 
+    /// <summary>Deletes the next chunk of expired track events behind the retention watermark (see <see cref="IIngestionStore"/>).</summary>
+    public Task<int> DeleteExpiredTrackEventsAsync(DateTimeOffset cutoff, int chunk, CancellationToken cancellationToken)
+    {
+        using var transaction = _connection.BeginTransaction();
+        long mark, last = 0;
+        using (var read = _connection.CreateCommand())
+        {
+            read.Transaction = transaction;
+            read.CommandText = $"SELECT coalesce((SELECT EventId FROM IndexWatermarks WHERE Name = '{RetentionWatermark}'), 0)";
+            mark = Convert.ToInt64(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            // Ids grow with the time received, so the expired events are a prefix of what lies past the watermark.
+            read.CommandText = "SELECT Id, ReceivedAt FROM Events WHERE Id > $mark ORDER BY Id LIMIT $chunk";
+            read.Parameters.AddWithValue("$mark", mark);
+            read.Parameters.AddWithValue("$chunk", chunk);
+            using var reader = read.ExecuteReader();
+            while (reader.Read() && reader.GetInt64(1) < cutoff.UtcTicks) last = reader.GetInt64(0);
+        }
+        if (last == 0) return Task.FromResult(0);
+
+        Execute(transaction, """
+            DELETE FROM VisitorTrackEvents WHERE (ApplicationId, VisitorId, EventId) IN (
+                SELECT ApplicationId, VisitorId, Id FROM Events WHERE Id > $mark AND Id <= $last AND Type = 'track' AND VisitorId IS NOT NULL)
+            """, ("$mark", mark), ("$last", last));
+        var deleted = Execute(transaction, "DELETE FROM Events WHERE Id > $mark AND Id <= $last AND Type = 'track'", ("$mark", mark), ("$last", last));
+        Execute(transaction, $"""
+            INSERT INTO IndexWatermarks (Name, EventId) VALUES ('{RetentionWatermark}', $last) ON CONFLICT (Name) DO UPDATE SET EventId = excluded.EventId
+            """, ("$last", last));
+        transaction.Commit();
+        // A full chunk of identifies and groups deletes nothing yet moves on: report it so the writer comes back soon.
+        return Task.FromResult(Math.Max(deleted, 1));
+    }
+
+    internal const string RetentionWatermark = "TrackEventRetention";
+
     private int Execute(SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)
     {
         using var command = _connection.CreateCommand();

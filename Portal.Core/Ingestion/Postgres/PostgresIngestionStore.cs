@@ -324,6 +324,35 @@ internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, Ingest
         return removed;
     }
 
+    /// <summary>
+    /// Deletes the next chunk of expired track events behind the retention watermark. Several instances may run this at
+    /// once: the watermark row is locked first (FOR UPDATE), so each chunk is deleted by one of them.
+    /// </summary>
+    public async Task<int> DeleteExpiredTrackEventsAsync(DateTimeOffset cutoff, int chunk, CancellationToken cancellationToken)
+    {
+        var connection = await ConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await Single(connection, """
+            INSERT INTO "IndexWatermarks" ("Name", "EventId") VALUES ($1, 0) ON CONFLICT ("Name") DO NOTHING
+            """, SqliteIngestionStore.RetentionWatermark).ExecuteNonQueryAsync(cancellationToken);
+        var mark = (long)(await Single(connection, """SELECT "EventId" FROM "IndexWatermarks" WHERE "Name" = $1 FOR UPDATE""",
+            SqliteIngestionStore.RetentionWatermark).ExecuteScalarAsync(cancellationToken))!;
+        long last = 0;
+        await using (var read = Single(connection, """SELECT "Id", "ReceivedAt" FROM "Events" WHERE "Id" > $1 ORDER BY "Id" LIMIT $2""", mark, chunk))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            // Two instances insert concurrently, so ids follow the time received only roughly: stop at the first newer one.
+            while (await reader.ReadAsync(cancellationToken) && reader.GetFieldValue<DateTimeOffset>(1) < cutoff) last = reader.GetInt64(0);
+        }
+        if (last == 0) return 0;
+        var deleted = await Single(connection, """DELETE FROM "Events" WHERE "Id" > $1 AND "Id" <= $2 AND "Type" = 'track'""", mark, last)
+            .ExecuteNonQueryAsync(cancellationToken);
+        await Single(connection, """UPDATE "IndexWatermarks" SET "EventId" = $2 WHERE "Name" = $1""", SqliteIngestionStore.RetentionWatermark, last)
+            .ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return Math.Max(deleted, 1);
+    }
+
     /// <summary>PostgreSQL keeps its own house (autovacuum, checkpoints); a visitor's events are read through a plain index.</summary>
     public Task HousekeepAsync(bool idle, CancellationToken cancellationToken) => Task.CompletedTask;
 
