@@ -16,6 +16,7 @@ public static class IngestionServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IngestionQueue>();
         services.AddSingleton<IngestionService>();
+        services.AddSingleton<CatalogueInvalidation>();
         services.AddSingleton<IngestionLogQueries>();
         services.AddSingleton<RefusedKeyLog>();
         services.AddSingleton<IngestionStoreFactory>();

@@ -107,6 +107,28 @@ public sealed class TwoInstanceTests : IAsyncLifetime
         Assert.Contains(rows.Items, r => r.Name == "plan");
     }
 
+    [Fact]
+    public async Task AFieldDeletedThroughAIsForgottenByBsWriter()
+    {
+        var key = await NewKeyOnAAsync();
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(_urlB, key.Key, "c-1", """{"plan":"remembered"}""")).StatusCode);
+        var heardOnB = new TaskCompletionSource<Guid?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Listener(_b).CatalogueInvalidated += app => heardOnB.TrySetResult(app);
+
+        // What deleting a field from Data Mappings does on A: the row goes, then every writer forgets the app's catalogue.
+        await using (var db = await DbAsync(_a))
+            await db.MetadataFields.Where(f => f.ApplicationId == key.ApplicationId && f.Name == "plan").ExecuteDeleteAsync();
+        await _a.Services.GetRequiredService<CatalogueInvalidation>().InvalidateAsync(key.ApplicationId);
+        Assert.Equal(key.ApplicationId, await heardOnB.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(_urlB, key.Key, "c-2", """{"plan":"fresh"}""")).StatusCode);
+        await using var after = await DbAsync(_a);
+        var field = await after.MetadataFields.SingleAsync(f => f.ApplicationId == key.ApplicationId && f.Name == "plan");
+        // A writer that still remembered the field would write back its old samples and count.
+        Assert.Equal(1, field.Count);
+        Assert.DoesNotContain("remembered", field.SamplesJson);
+    }
+
     private PortalAppFactory Instance()
     {
         var factory = new PortalAppFactory { Engine = TestEngine.Postgres, PostgresConnectionString = _database };

@@ -10,13 +10,15 @@ namespace Portal.Core.Ingestion.Postgres;
 /// <summary>
 /// Brings other instances' commits to this instance's live pages: every PostgreSQL writer sends a NOTIFY in
 /// its commit (<see cref="IngestionChannel"/>), and this LISTENs and republishes them through
-/// <see cref="IngestionNotifications"/>. Does nothing on SQLite (one instance only).
+/// <see cref="IngestionNotifications"/>. It also hears catalogue changes (<see cref="CatalogueChannel"/>) and has
+/// this instance's writer forget what it remembers of them. Does nothing on SQLite (one instance only).
 /// </summary>
 internal sealed partial class PostgresIngestionListener(
     IOptions<DatabaseOptions> database,
     PostgresDataSource postgres,
     PortalInstance instance,
     IngestionNotifications notifications,
+    IngestionQueue queue,
     ILogger<PostgresIngestionListener> logger) : BackgroundService
 {
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(2);
@@ -24,6 +26,9 @@ internal sealed partial class PostgresIngestionListener(
 
     /// <summary>Completes once the first LISTEN is in place: from then on no other instance's commit is missed.</summary>
     public Task Listening => _listening.Task;
+
+    /// <summary>Another instance's catalogue change reached this instance's writer (raised after it was queued).</summary>
+    internal event Action<Guid?>? CatalogueInvalidated;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -34,7 +39,7 @@ internal sealed partial class PostgresIngestionListener(
             {
                 await using var connection = await postgres.DataSource.OpenConnectionAsync(stoppingToken);
                 connection.Notification += OnNotification;
-                await using (var listen = new NpgsqlCommand($"LISTEN {IngestionChannel.Name}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {IngestionChannel.Name}; LISTEN {CatalogueChannel.Name}", connection))
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 _listening.TrySetResult();
                 while (true) await connection.WaitAsync(stoppingToken);
@@ -54,6 +59,15 @@ internal sealed partial class PostgresIngestionListener(
 
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
     {
+        if (e.Channel == CatalogueChannel.Name)
+        {
+            if (CatalogueChannel.Parse(e.Payload) is { } change && change.Instance != instance.Id)
+            {
+                queue.InvalidateCatalogue(change.App);
+                CatalogueInvalidated?.Invoke(change.App);
+            }
+            return;
+        }
         if (IngestionChannel.Parse(e.Payload) is not { } message || message.Instance == instance.Id) return;
         notifications.Publish(new IngestionCommitted(message.Apps, message.Events, message.NewFields, NewLogEntries: true));
     }

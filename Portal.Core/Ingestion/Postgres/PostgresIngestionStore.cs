@@ -416,3 +416,19 @@ internal static class IngestionChannel
 
     internal sealed record ChannelMessage(Guid Instance, Guid[] Apps, int Events, bool NewFields);
 }
+
+/// <summary>The NOTIFY channel that tells every instance's writer to forget an application's catalogue (see <see cref="CatalogueInvalidation"/>).</summary>
+internal static class CatalogueChannel
+{
+    public const string Name = "portal_catalogue";
+
+    public static string Payload(Guid instanceId, Guid? applicationId) => JsonSerializer.Serialize(new ChannelMessage(instanceId, applicationId));
+
+    public static ChannelMessage? Parse(string payload)
+    {
+        try { return JsonSerializer.Deserialize<ChannelMessage>(payload); }
+        catch (JsonException) { return null; }
+    }
+
+    internal sealed record ChannelMessage(Guid Instance, Guid? App);
+}
