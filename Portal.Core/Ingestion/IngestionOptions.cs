@@ -124,9 +124,13 @@ public sealed class RetentionOptions
     [Range(1, 36_500)]
     public int? TrackEventDays { get; set; }
 
-    /// <summary>Events deleted per transaction; each chunk holds up the writer about as long as one commit.</summary>
-    [Range(100, 100_000)]
+    /// <summary>Most events deleted per transaction; the writer sizes chunks below it to stay within <see cref="MaxChunkMilliseconds"/>.</summary>
+    [Range(50, 100_000)]
     public int ChunkSize { get; set; } = 2000;
+
+    /// <summary>How long one chunk may hold up the writer (and so the requests queued behind it); about one commit.</summary>
+    [Range(1, 10_000)]
+    public int MaxChunkMilliseconds { get; set; } = 20;
 }
 
 public sealed class IngestionRateLimitOptions

@@ -34,7 +34,10 @@ public sealed partial class IngestionWriter(
     private DateTimeOffset _lastPrune;
     private int _prunePending;
     private int _probePending;
+    private const int MinRetentionChunk = 50;
     private int _retentionPending;
+    private int _retentionChunk = 500;
+    private ITimer? _retentionPause;
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -63,6 +66,7 @@ public sealed partial class IngestionWriter(
         }
         finally
         {
+            _retentionPause?.Dispose();
             if (_store is not null) await _store.DisposeAsync();
         }
     }
@@ -152,17 +156,34 @@ public sealed partial class IngestionWriter(
             if (item is HousekeepingWorkItem or RetentionWorkItem) item.Completion.TrySetResult(new IngestionResult(IngestionStatus.Ok, []));
     }
 
-    /// <summary>One chunk of expired track events; while chunks come back full the next one is queued behind the waiting requests.</summary>
+    /// <summary>
+    /// One chunk of expired track events. The chunk is sized to take at most <see cref="RetentionOptions.MaxChunkMilliseconds"/>
+    /// (halved when slower, doubled when well under), and while requests are waiting the next chunk comes only after
+    /// three times as long as this one took: a clean-up of millions of rows takes a quarter of the writer's time at most.
+    /// </summary>
     private async Task<int> ApplyRetentionAsync(DateTimeOffset now)
     {
-        if (_options.Retention.TrackEventDays is not { } days) return 0;
+        var retention = _options.Retention;
+        if (retention.TrackEventDays is not { } days) return 0;
         Volatile.Write(ref _retentionPending, 0);
         try
         {
             _store ??= await storeFactory.OpenAsync(CancellationToken.None);
-            var deleted = await _store.DeleteExpiredTrackEventsAsync(now - TimeSpan.FromDays(days), _options.Retention.ChunkSize, CancellationToken.None);
-            if (deleted > 0 && Interlocked.Exchange(ref _retentionPending, 1) == 0 && !queue.TryEnqueue(new RetentionWorkItem()))
-                Volatile.Write(ref _retentionPending, 0);
+            _retentionChunk = Math.Clamp(_retentionChunk, MinRetentionChunk, retention.ChunkSize);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var deleted = await _store.DeleteExpiredTrackEventsAsync(now - TimeSpan.FromDays(days), _retentionChunk, CancellationToken.None);
+            var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (took.TotalMilliseconds > retention.MaxChunkMilliseconds) _retentionChunk /= 2;
+            else if (took.TotalMilliseconds < retention.MaxChunkMilliseconds / 2.0) _retentionChunk *= 2;
+            if (deleted > 0 && Interlocked.Exchange(ref _retentionPending, 1) == 0)
+            {
+                if (queue.Depth == 0) EnqueueRetention();
+                else
+                {
+                    _retentionPause?.Dispose();
+                    _retentionPause = time.CreateTimer(_ => EnqueueRetention(), null, took * 3 + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+                }
+            }
             return deleted;
         }
         catch (Exception ex)
@@ -171,6 +192,11 @@ public sealed partial class IngestionWriter(
             LogRetentionFailed(logger, ex);
             return 0;
         }
+    }
+
+    private void EnqueueRetention()
+    {
+        if (!queue.TryEnqueue(new RetentionWorkItem())) Volatile.Write(ref _retentionPending, 0);
     }
 
     /// <summary>Runs one retention chunk through the queue and returns how many events it deleted (0: nothing expired is left).</summary>
