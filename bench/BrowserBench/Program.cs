@@ -65,13 +65,20 @@ foreach (var (name, path, grid, search, term) in pages.Where(p => args.Length ==
     var rowSelector = $"[data-testid={grid}] tbody tr.mud-table-row > td[data-label]";
     await page.EvaluateAsync("s => sessionStorage.setItem('bench-row', s)", rowSelector);
     var firstRow = new List<double>();
+    var phases = new List<double[]>();
     for (var run = 0; run <= Runs; run++)
     {
         await page.GotoAsync("about:blank");
         await page.GotoAsync(path, new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
         await page.WaitForFunctionAsync("() => window.__firstRow !== null", null, new() { PollingInterval = 5 });
-        if (run > 0) firstRow.Add(await page.EvaluateAsync<double>("() => window.__firstRow"));
+        if (run == 0) continue;
+        firstRow.Add(await page.EvaluateAsync<double>("() => window.__firstRow"));
+        // Where the time went: the server's first byte, the last byte of the HTML, the parser done (scripts run).
+        phases.Add(await page.EvaluateAsync<double[]>("""
+            () => { const n = performance.getEntriesByType('navigation')[0]; return [n.responseStart, n.responseEnd, n.domInteractive]; }
+            """));
     }
+    var phaseMedians = Enumerable.Range(0, 3).Select(i => phases.Select(p => p[i]).Order().ElementAt(phases.Count / 2)).ToArray();
     await WaitForCircuitAsync(page);
 
     var searchTimes = new List<double>();
@@ -109,6 +116,7 @@ foreach (var (name, path, grid, search, term) in pages.Where(p => args.Length ==
     var over = median > 100 || worst > 300;
     failed |= over;
     Console.WriteLine($"{name,-16} {median,21:F0} {worst,9:F0}   {Column(searchTimes),23}   {Column(nextTimes),26}{(over ? "  OVER (100 ms median / 300 ms worst)" : "")}");
+    Console.WriteLine($"{"",-16}   medians: first byte {phaseMedians[0]:F0} ms, HTML received {phaseMedians[1]:F0} ms, DOM interactive {phaseMedians[2]:F0} ms");
 }
 return failed ? 1 : 0;
 
