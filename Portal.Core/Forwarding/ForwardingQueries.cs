@@ -36,11 +36,13 @@ public sealed class ForwardingQueries(IDbContextFactory<PortalDbContext> context
         var dead = await app.CountAsync(m => m.State == OutboxState.Dead, cancellationToken);
         var oldest = await app.Where(m => m.State == OutboxState.Waiting).OrderBy(m => m.EnqueuedAt)
             .Select(m => (DateTimeOffset?)m.EnqueuedAt).FirstOrDefaultAsync(cancellationToken);
-        // The last failure still on record: a waiting message's last attempt or a dead letter.
-        var failed = await app.Where(m => m.State != OutboxState.Delivered && m.LastError != null).OrderByDescending(m => m.Id)
-            .Select(m => new { m.LastError, m.DueAt, m.State }).FirstOrDefaultAsync(cancellationToken);
+        // What holds the queue up now (a waiting message's last failure), else the latest dead letter's answer.
+        var blocking = await app.Where(m => m.State == OutboxState.Waiting && m.LastError != null).OrderByDescending(m => m.Id)
+            .Select(m => m.LastError).FirstOrDefaultAsync(cancellationToken);
+        var lastDead = blocking is not null ? null : await app.Where(m => m.State == OutboxState.Dead).OrderByDescending(m => m.DueAt)
+            .Select(m => new { m.LastError, m.DueAt }).FirstOrDefaultAsync(cancellationToken);
         return new ForwardingFigures(waiting, lastMinute, lastHour, dead, oldest is { } o ? Max(now - o) : null,
-            failed?.LastError, failed is null ? null : failed.State == OutboxState.Dead ? failed.DueAt : null);
+            blocking ?? lastDead?.LastError, lastDead?.DueAt);
     }
 
     public async Task<IReadOnlyList<DeadLetter>> DeadLettersAsync(Guid applicationId, int take = 100, CancellationToken cancellationToken = default)
