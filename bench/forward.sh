@@ -74,10 +74,10 @@ run_mode() { # off | on
   dotnet Portal.dll --urls "$URL" >"$dir/server.out" 2>&1 &
   SERVER_PID=$!
   wait_up "$URL/healthz"
+  local sink_before; sink_before=$(curl -fs "$SINK/count")
   export INGEST_PATH="/data/segmentio/$key"
   PREFIX=warm BATCH=1 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$LUA" "$URL" >/dev/null 2>&1
 
-  local sink_before; sink_before=$(curl -fs "$SINK/count")
   local start; start=$(date +%s.%N)
   echo "[$mode] single track messages for $DURATION…"
   PREFIX=b BATCH=1 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$URL" >"$dir/b.txt" 2>&1

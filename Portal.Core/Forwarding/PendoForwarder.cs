@@ -31,14 +31,19 @@ public sealed partial class PendoForwarder(
     private readonly SemaphoreSlim _wake = new(0, 1);
     private DateTimeOffset _lastPrune;
 
-    /// <summary>Claims and sends what is due now, until nothing due is left; returns how many messages were tried.</summary>
+    /// <summary>
+    /// Claims and sends what is due now; goes on while a claim comes back full (a backlog), so a pass under steady
+    /// traffic ends once it has caught up. Returns how many messages were tried.
+    /// </summary>
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
     {
         var tried = 0;
         var forwarding = await targets.LoadAsync(cancellationToken);
         if (forwarding.Count == 0) return 0;
-        while (!cancellationToken.IsCancellationRequested)
+        var backlog = true;
+        while (backlog && !cancellationToken.IsCancellationRequested)
         {
+            backlog = false;
             var now = time.GetUtcNow();
             var lease = now + TimeSpan.FromSeconds(_options.LeaseSeconds);
             var requests = new List<(ForwardingTarget Target, IReadOnlyList<ClaimedMessage> Messages)>();
@@ -46,12 +51,22 @@ public sealed partial class PendoForwarder(
             foreach (var target in forwarding)
             {
                 var claimed = await outbox.ClaimAsync(target.ApplicationId, room, now, lease, cancellationToken);
+                backlog |= claimed.Count == room;
                 foreach (var chunk in claimed.Chunk(_options.BatchSize)) requests.Add((target, chunk));
             }
             if (requests.Count == 0) break;
             tried += requests.Sum(r => r.Messages.Count);
-            await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },
-                async (request, ct) => await SendAsync(request.Target, request.Messages, splitOnRefusal: true, ct));
+            var delivered = new System.Collections.Concurrent.ConcurrentBag<long>();
+            try
+            {
+                await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },
+                    async (request, ct) => await SendAsync(request.Target, request.Messages, delivered, splitOnRefusal: true, ct));
+            }
+            finally
+            {
+                // One write for every success of the pass: on SQLite each transaction is an fsync the ingestion writer waits behind.
+                if (!delivered.IsEmpty) await outbox.DeliveredAsync(delivered.ToList(), 200, time.GetUtcNow(), CancellationToken.None);
+            }
         }
         return tried;
     }
@@ -77,9 +92,11 @@ public sealed partial class PendoForwarder(
         try
         {
             _lastPrune = time.GetUtcNow();
+            var passInterval = TimeSpan.FromMilliseconds(_options.PassIntervalMilliseconds);
             while (!stoppingToken.IsCancellationRequested)
             {
                 TimeSpan wait;
+                var passStarted = time.GetTimestamp();
                 try
                 {
                     await DeliverDueAsync(stoppingToken);
@@ -104,6 +121,13 @@ public sealed partial class PendoForwarder(
                 catch (OperationCanceledException)
                 {
                     // The poll interval passed, or the host is stopping: the loop condition decides.
+                }
+                // Commits wake the forwarder; spacing passes gathers many commits' messages into one claim and one update.
+                var since = time.GetElapsedTime(passStarted);
+                if (since < passInterval && !stoppingToken.IsCancellationRequested)
+                {
+                    try { await Task.Delay(passInterval - since, time, stoppingToken); }
+                    catch (OperationCanceledException) { break; }
                 }
             }
         }
@@ -131,7 +155,8 @@ public sealed partial class PendoForwarder(
         await outbox.PruneDeliveredAsync(now - TimeSpan.FromHours(_options.DeliveredRetentionHours), cancellationToken);
     }
 
-    private async Task SendAsync(ForwardingTarget target, IReadOnlyList<ClaimedMessage> messages, bool splitOnRefusal, CancellationToken cancellationToken)
+    private async Task SendAsync(ForwardingTarget target, IReadOnlyList<ClaimedMessage> messages, System.Collections.Concurrent.ConcurrentBag<long> delivered,
+        bool splitOnRefusal, CancellationToken cancellationToken)
     {
         int? status = null;
         string error;
@@ -146,7 +171,7 @@ public sealed partial class PendoForwarder(
             status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {
-                await outbox.DeliveredAsync(messages.Select(m => m.Id).ToList(), status.Value, time.GetUtcNow(), CancellationToken.None);
+                foreach (var message in messages) delivered.Add(message.Id);
                 return;
             }
             error = await AnswerAsync(response, cancellationToken);
@@ -155,7 +180,7 @@ public sealed partial class PendoForwarder(
                 // One bad message must not take its batch with it: each is tried alone and only the refused ones stay refused.
                 if (splitOnRefusal && messages.Count > 1)
                 {
-                    foreach (var message in messages) await SendAsync(target, [message], splitOnRefusal: false, cancellationToken);
+                    foreach (var message in messages) await SendAsync(target, [message], delivered, splitOnRefusal: false, cancellationToken);
                     return;
                 }
                 LogRefused(logger, messages.Count, target.ApplicationId, status.Value);

@@ -22,6 +22,7 @@ public sealed class ForwardingAfterKillTests
             ["Forwarding__InitialBackoffSeconds"] = "0.2",
             ["Forwarding__MaxBackoffSeconds"] = "1",
             ["Forwarding__LeaseSeconds"] = "5",
+            ["Forwarding__RequestTimeoutSeconds"] = "4",
             ["Forwarding__PollMilliseconds"] = "200",
         });
         Assert.Equal(0, (await portal.RunCliAsync("apps", "create", "--name", "Shop")).Exit);
