@@ -25,6 +25,7 @@ public sealed partial class PendoForwarder(
 {
     public const string HttpClientName = "Pendo";
     private const int MaxErrorLength = 1000;
+    private const int RoundsPerClaim = 4;
 
     private readonly ForwardingOptions _options = options.Value;
     private readonly RetrySchedule _retries = new(options.Value);
@@ -47,7 +48,8 @@ public sealed partial class PendoForwarder(
             var now = time.GetUtcNow();
             var lease = now + TimeSpan.FromSeconds(_options.LeaseSeconds);
             var requests = new List<(ForwardingTarget Target, IReadOnlyList<ClaimedMessage> Messages)>();
-            var room = _options.BatchSize * _options.Concurrency;
+            // A few rounds of requests per claim: fewer claim and delivered writes per message, still well inside the lease.
+            var room = _options.BatchSize * _options.Concurrency * RoundsPerClaim;
             foreach (var target in forwarding)
             {
                 var claimed = await outbox.ClaimAsync(target.ApplicationId, room, now, lease, cancellationToken);
