@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Forwarding benchmark: what forwarding to Pendo costs ingestion, and how fast the forwarder delivers.
-# Two runs on fresh SQLite databases, Release build, wrk on the same machine (bench/track.lua):
+# Runs on fresh SQLite databases, Release build, wrk on the same machine (bench/track.lua):
 #   off  forwarding off: single track messages, then 100-message batches
 #   on   the same with forwarding on to a local sink (bench/pendo-sink.py, a region named Sink on 127.0.0.1)
-# Prints events/s of both runs and their ratio (target: "on" keeps >= 90% of "off"), then the forwarder's
+# ROUNDS (default 2) pairs of runs, in alternating order (off/on, on/off, …) so a machine whose load drifts does not
+# favour one side. Prints events/s of every run, the ratio of the sums (target: "on" keeps >= 90% of "off"), then the forwarder's
 # delivered/s: messages delivered from the start of the load until the outbox is empty, over that time, and the
 # backlog when the load stopped. Env: DURATION (15s), CONNECTIONS (32), THREADS (2), PORT (5299),
-# SINK_PORT (5298), FWD_BATCH (Forwarding:BatchSize, 100), FWD_CONCURRENCY (4).
+# SINK_PORT (5298), FWD_BATCH (Forwarding:BatchSize, 100), FWD_CONCURRENCY (4), ROUNDS (2).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -61,8 +62,8 @@ wait_up "$SINK/count"
 field() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 
 # One run on a fresh database: provision, (optionally) turn forwarding on, load, then wait for the outbox to drain.
-run_mode() { # off | on
-  local mode="$1" dir="$WORK/$1"
+run_mode() { # off | on, round
+  local mode="$1" dir="$WORK/$1-$2"
   mkdir -p "$dir"
   export Database__SqlitePath="$dir/portal.db" KeyRing__Path="$dir/keys" Serilog__WriteTo__1__Args__path="$dir/logs/portal-.log"
   cd "$BIN"
@@ -79,13 +80,13 @@ run_mode() { # off | on
   PREFIX=warm BATCH=1 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$LUA" "$URL" >/dev/null 2>&1
 
   local start; start=$(date +%s.%N)
-  echo "[$mode] single track messages for $DURATION…"
+  echo "[$mode, round $2] single track messages for $DURATION…"
   PREFIX=b BATCH=1 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$URL" >"$dir/b.txt" 2>&1
-  echo "[$mode] 100-message batches for $DURATION…"
+  echo "[$mode, round $2] 100-message batches for $DURATION…"
   PREFIX=c BATCH=100 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$URL" >"$dir/c.txt" 2>&1
   local load_end; load_end=$(date +%s.%N)
-  EPS_B[$mode]=$(awk -v r="$(field BENCH_RPS "$dir/b.txt")" 'BEGIN { printf "%.0f", r }')
-  EPS_C[$mode]=$(awk -v r="$(field BENCH_RPS "$dir/c.txt")" 'BEGIN { printf "%.0f", r * 100 }')
+  EPS_B[$mode-$2]=$(awk -v r="$(field BENCH_RPS "$dir/b.txt")" 'BEGIN { printf "%.0f", r }')
+  EPS_C[$mode-$2]=$(awk -v r="$(field BENCH_RPS "$dir/c.txt")" 'BEGIN { printf "%.0f", r * 100 }')
 
   if [[ $mode == on ]]; then
     BACKLOG=$(sqlite3 "$dir/portal.db" "SELECT COUNT(*) FROM ForwardingOutbox WHERE State = 0;")
@@ -110,17 +111,24 @@ run_mode() { # off | on
 
 declare -A EPS_B EPS_C
 BACKLOG=0; STORED=0; QUEUED=0; DELIVERED=0; DEAD=0; LEFT=0; DRAIN_SECONDS=0; DELIVERED_PER_S=0
-run_mode off
-run_mode on
+ROUNDS="${ROUNDS:-2}"
+for round in $(seq 1 "$ROUNDS"); do
+  if (( round % 2 == 1 )); then run_mode off "$round"; run_mode on "$round"; else run_mode on "$round"; run_mode off "$round"; fi
+done
 
 printf '\n%-30s %14s %14s %8s\n' "events/s" "forwarding off" "forwarding on" "on/off"
 for run in b c; do
-  label="single track"; off=${EPS_B[off]}; on=${EPS_B[on]}
-  [[ $run == c ]] && { label="batches of 100"; off=${EPS_C[off]}; on=${EPS_C[on]}; }
-  printf '%-30s %14s %14s %7.1f%%\n' "$label" "$off" "$on" "$(awk -v a="$on" -v b="$off" 'BEGIN { print 100 * a / b }')"
+  label="single track"; [[ $run == c ]] && label="batches of 100"
+  off_sum=0; on_sum=0
+  for round in $(seq 1 "$ROUNDS"); do
+    if [[ $run == b ]]; then off=${EPS_B[off-$round]}; on=${EPS_B[on-$round]}; else off=${EPS_C[off-$round]}; on=${EPS_C[on-$round]}; fi
+    off_sum=$((off_sum + off)); on_sum=$((on_sum + on))
+    printf '%-30s %14s %14s %7.1f%%\n' "$label, round $round" "$off" "$on" "$(awk -v a="$on" -v b="$off" 'BEGIN { print 100 * a / b }')"
+  done
+  printf '%-30s %14s %14s %7.1f%%\n' "$label, all rounds" "$off_sum" "$on_sum" "$(awk -v a="$on_sum" -v b="$off_sum" 'BEGIN { print 100 * a / b }')"
 done
 echo
-echo "Forwarder (batch ${Forwarding__BatchSize}, concurrency ${Forwarding__Concurrency}): ${DELIVERED} messages delivered to the sink, ${DELIVERED_PER_S}/s from the start of the load until the outbox was empty"
+echo "Forwarder, last run with forwarding on (batch ${Forwarding__BatchSize}, concurrency ${Forwarding__Concurrency}): ${DELIVERED} messages delivered to the sink, ${DELIVERED_PER_S}/s from the start of the load until the outbox was empty"
 echo "  backlog when the load stopped: ${BACKLOG}; drained ${DRAIN_SECONDS} s later; still waiting: ${LEFT}; dead letters: ${DEAD}"
 echo "  stored events ${STORED} (warm-up included), outbox rows ${QUEUED}"
 STATUS=0
