@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portal.Core.Applications;
 using Portal.Core.Audit;
 using Portal.Core.Data;
+using Portal.Core.Forwarding;
 using Portal.Core.Ingestion;
 using Portal.Core.Security;
 using Portal.Core.TestEvents;
@@ -32,6 +33,7 @@ public static class CoreServiceCollectionExtensions
 
         services.AddSingleton<Ingestion.IngestionNotifications>();
         services.AddPortalIngestionCore();
+        services.AddPortalForwarding();
         services.AddBrowseQueries();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditSearch>();

@@ -8,7 +8,7 @@ namespace Portal.Core.Applications;
 
 /// <summary>What a presented key stands for, once it has been found active.</summary>
 public sealed record ResolvedApiKey(Guid KeyId, Guid ApplicationId, string ApplicationName, string Hint, string? SigningSecret, DateTimeOffset? ExpiresAt,
-    bool SignatureCoversWholeBody = false);
+    bool SignatureCoversWholeBody = false, bool Forwards = false);
 
 /// <summary>
 /// The outcome of a look-up: the active key, or why the presented key is refused. A refused key Portal
@@ -91,6 +91,7 @@ public sealed class ApiKeyResolver(
             {
                 k.Id, k.ApplicationId, k.Application!.Name, k.Hash, k.Hint, k.ExpiresAt, k.RevokedAt, k.Application.ArchivedAt,
                 k.Application.ProtectedSigningSecret, k.Application.SignatureCoversWholeBody,
+                Forwards = db.ForwardingSettings.Any(f => f.ApplicationId == k.ApplicationId && f.Enabled),
             })
             .ToListAsync(cancellationToken);
 
@@ -121,7 +122,7 @@ public sealed class ApiKeyResolver(
                 }
             }
             keys[Convert.ToHexString(row.Hash)] = new ResolvedApiKey(row.Id, row.ApplicationId, row.Name, row.Hint, secret, row.ExpiresAt,
-                row.SignatureCoversWholeBody);
+                row.SignatureCoversWholeBody, row.Forwards);
         }
         return new Snapshot(keys.ToFrozenDictionary(), refused.ToFrozenDictionary(), now);
     }

@@ -23,4 +23,10 @@ public static class AuditActions
     public const string KeyTestSent = "key.test-sent";
 
     public const string MappingChanged = "mapping.changed";
+
+    public const string ForwardingEnabled = "forwarding.enabled";
+    public const string ForwardingDisabled = "forwarding.disabled";
+    public const string ForwardingRetried = "forwarding.retried";
+    public const string ForwardingDiscarded = "forwarding.discarded";
+    public const string ForwardingReplayed = "forwarding.replayed";
 }

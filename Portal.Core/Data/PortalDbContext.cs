@@ -6,6 +6,7 @@ using Portal.Core.Accounts;
 using Portal.Core.Applications;
 using Portal.Core.Audit;
 using Portal.Core.Events;
+using Portal.Core.Forwarding;
 using Portal.Core.Ingestion;
 using Portal.Core.Metadata;
 using Portal.Core.Users;
@@ -33,6 +34,8 @@ public abstract class PortalDbContext(DbContextOptions options)
     public DbSet<MetadataFieldOverflow> MetadataFieldOverflows => Set<MetadataFieldOverflow>();
     public DbSet<IngestionLogEntry> IngestionLog => Set<IngestionLogEntry>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<ForwardingSettings> ForwardingSettings => Set<ForwardingSettings>();
+    public DbSet<OutboxMessage> ForwardingOutbox => Set<OutboxMessage>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)

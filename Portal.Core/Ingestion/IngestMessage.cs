@@ -27,6 +27,12 @@ public sealed class IngestMessage
 
     public IReadOnlyList<FlatField> Fields { get; init; } = [];
 
+    /// <summary>
+    /// The message's JSON as the sender wrote it (a slice of the request body, alive until the request is answered),
+    /// with a messageId put in when it came without one; what forwarding relays. Empty for agent messages.
+    /// </summary>
+    public ReadOnlyMemory<byte> RawJson { get; internal set; }
+
     public FieldKind FieldKind => Type switch
     {
         MessageTypes.Identify => FieldKind.Visitor,

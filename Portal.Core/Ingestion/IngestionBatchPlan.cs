@@ -15,6 +15,7 @@ internal sealed class IngestionBatchPlan
     private readonly int _maxLoggedBodyBytes;
     private readonly List<PlannedEvent> _events = [];
     private readonly List<PlannedLogEntry> _log = [];
+    private readonly List<PlannedEvent> _outbox = [];
     private readonly IngestionResult[] _results;
     private bool _resolved;
 
@@ -48,6 +49,9 @@ internal sealed class IngestionBatchPlan
 
     public IReadOnlyList<PlannedLogEntry> LogEntries => _log;
 
+    /// <summary>Messages stored by this batch (not duplicates) of applications that forward to Pendo, for the outbox.</summary>
+    public IReadOnlyList<PlannedEvent> Outbox => _outbox;
+
     /// <summary>Messages stored by this batch (not duplicates).</summary>
     public int StoredCount { get; private set; }
 
@@ -68,7 +72,11 @@ internal sealed class IngestionBatchPlan
             var (_, _, message, itemIndex) = _events[e];
             // Parsers add exactly one outcome per message index, in order.
             _items[itemIndex].Parsed.Outcomes[message.Index].Outcome = stored[e] ? MessageOutcomeKind.Accepted : MessageOutcomeKind.Duplicate;
-            if (stored[e]) StoredCount++;
+            if (stored[e])
+            {
+                StoredCount++;
+                if (_items[itemIndex] is MessagesWorkItem { Forward: true }) _outbox.Add(_events[e]);
+            }
             else allStored[itemIndex] = false;
         }
 

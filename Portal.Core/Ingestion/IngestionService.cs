@@ -59,6 +59,7 @@ public sealed class IngestionService(IngestionQueue queue, IOptions<IngestionOpt
         {
             ApplicationId = key.ApplicationId, KeyId = key.KeyId, KeyHint = key.Hint, Source = source,
             ReceivedAt = receivedAt, Parsed = parsed, Body = body, Aggregate = aggregate,
+            Forward = key.Forwards && source == GroupTypes.Segment,
         };
         return queue.TryEnqueue(item) ? item.Completion.Task : Task.FromResult(Unavailable(parsed));
     }

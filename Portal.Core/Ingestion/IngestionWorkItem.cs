@@ -37,6 +37,9 @@ internal sealed class MessagesWorkItem : RequestWorkItem
     /// merges one aggregate per request; used when none of its messages turns out to be a duplicate.
     /// </summary>
     public BatchAggregate? Aggregate { get; set; }
+
+    /// <summary>The application forwards to Pendo: the messages this request stores go into the outbox in the same commit.</summary>
+    public bool Forward { get; init; }
 }
 
 /// <summary>A request refused before the writer (bad body, wrong signature, too large): only its log entry is written.</summary>

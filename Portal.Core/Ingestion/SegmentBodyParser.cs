@@ -30,17 +30,17 @@ public sealed class SegmentBodyParser(IngestionOptions options)
                     {
                         // Segment signs a batch by its first event's JSON: that element's exact bytes here.
                         if (index == 0) parsed.SignedBytes = Slice(body, message);
-                        MapMessage(message, index++, batchContext: null, receivedAt, parsed);
+                        MapMessage(body, message, index++, batchContext: null, receivedAt, parsed);
                     }
                     break;
                 case JsonValueKind.Object when root.TryGetProperty("batch", out var batch):
                     if (batch.ValueKind != JsonValueKind.Array) return ParsedBody.Failed("\"batch\" must be an array of messages.", body);
                     JsonElement? context = root.TryGetProperty("context", out var c) && c.ValueKind == JsonValueKind.Object ? c : null;
                     var i = 0;
-                    foreach (var message in batch.EnumerateArray()) MapMessage(message, i++, context, receivedAt, parsed);
+                    foreach (var message in batch.EnumerateArray()) MapMessage(body, message, i++, context, receivedAt, parsed);
                     break;
                 case JsonValueKind.Object:
-                    MapMessage(root, 0, batchContext: null, receivedAt, parsed);
+                    MapMessage(body, root, 0, batchContext: null, receivedAt, parsed);
                     break;
                 default:
                     return ParsedBody.Failed("The body must be a message object, an array of messages or {\"batch\": [...]}.", body);
@@ -60,7 +60,7 @@ public sealed class SegmentBodyParser(IngestionOptions options)
         return body.Span.Overlaps(raw, out var offset) ? body.Slice(offset, raw.Length) : body;
     }
 
-    private void MapMessage(JsonElement message, int index, JsonElement? batchContext, DateTimeOffset receivedAt, ParsedBody parsed)
+    private void MapMessage(ReadOnlyMemory<byte> body, JsonElement message, int index, JsonElement? batchContext, DateTimeOffset receivedAt, ParsedBody parsed)
     {
         string? type = null;
         if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String)
@@ -102,6 +102,7 @@ public sealed class SegmentBodyParser(IngestionOptions options)
         var result = Map(message, index, type, batchContext, receivedAt);
         if (result.Message is { } mapped)
         {
+            mapped.RawJson = ForwardedJson.Of(body, message, mapped.MessageId);
             parsed.Messages.Add(mapped);
             parsed.Outcomes.Add(new MessageOutcome
             {

@@ -40,6 +40,7 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
     private readonly SqliteCommand _upsertOverflow;
     private readonly SqliteCommand _insertLog;
     private readonly SqliteCommand _touchKey;
+    private readonly SqliteCommand _insertOutbox;
     private readonly SqliteCommand _catchUpVisitorIndex;
     private readonly SqliteCommand _checkpoint;
     private readonly SqliteCommand[] _all;
@@ -112,12 +113,16 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
             """, "$received", "$app", "$hint", "$source", "$status", "$identify", "$group", "$track", "$other", "$accepted", "$duplicates",
             "$skipped", "$invalid", "$error", "$outcomes", "$body", "$duration");
         _touchKey = Command("UPDATE ApiKeys SET LastUsedAt = $at WHERE Id = $id", "$at", "$id");
+        // A prepared row insert: on SQLite a reused statement costs less than building a multi-row statement per commit.
+        _insertOutbox = Command("""
+            INSERT INTO ForwardingOutbox (ApplicationId, MessageId, Json, State, EnqueuedAt, DueAt, Attempts) VALUES ($app, $messageId, $json, 0, $at, $at, 0)
+            """, "$app", "$messageId", "$json", "$at");
         _catchUpVisitorIndex = VisitorTrackIndex.CatchUpCommand(connection);
         _checkpoint = Command("PRAGMA wal_checkpoint(PASSIVE)");
         _selectFields = Command("SELECT EventName, Name, TypesSeen, SamplesJson FROM MetadataFields WHERE ApplicationId = $app AND Kind = $kind AND GroupType = $groupType",
             "$app", "$kind", "$groupType");
         _all = [_insertEvent, _touchVisitor, _selectVisitor, _upsertVisitor, _touchAccount, _selectAccount, _upsertAccount, _insertLink,
-            _upsertField, _upsertOverflow, _insertLog, _touchKey, _catchUpVisitorIndex, _checkpoint, _selectFields];
+            _upsertField, _upsertOverflow, _insertLog, _touchKey, _catchUpVisitorIndex, _checkpoint, _selectFields, _insertOutbox];
     }
 
     public static async Task<SqliteIngestionStore> OpenAsync(IDbContextFactory<PortalDbContext> contextFactory, IngestionOptions options, ILogger logger,
@@ -170,6 +175,7 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
             stored[i] = _insertEvent.ExecuteNonQuery() == 1;
         }
         plan.Resolve(stored);
+        WriteOutbox(plan);
 
         WriteEntities(plan.Aggregate, memory, plan.Now);
         var loading = memory.Catalogue.LoadMissingAsync(plan.Aggregate, LoadFields);
@@ -189,6 +195,19 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
         transaction.Commit();
         _eventsNotIndexed += plan.StoredCount;
         return Task.FromResult(catalogue.NewFields);
+    }
+
+    private void WriteOutbox(IngestionBatchPlan plan)
+    {
+        foreach (var (appId, _, message, _) in plan.Outbox)
+        {
+            var p = _insertOutbox.Parameters;
+            p[0].Value = Text(appId);
+            p[1].Value = message.MessageId;
+            p[2].Value = System.Text.Encoding.UTF8.GetString(message.RawJson.Span);
+            p[3].Value = plan.Now.UtcTicks;
+            _insertOutbox.ExecuteNonQuery();
+        }
     }
 
     private ValueTask<IReadOnlyList<StoredField>> LoadFields(FieldGroupKey group)

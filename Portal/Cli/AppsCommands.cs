@@ -1,10 +1,11 @@
 using System.CommandLine;
 using Humanizer;
 using Portal.Core.Applications;
+using Portal.Core.Forwarding;
 
 namespace Portal.Cli;
 
-/// <summary><c>apps create</c> and <c>apps list</c>.</summary>
+/// <summary><c>apps create</c>, <c>apps list</c> and <c>apps forward</c>.</summary>
 internal static class AppsCommands
 {
     public static Command Create(IServiceProvider services, TextWriter output)
@@ -25,7 +26,7 @@ internal static class AppsCommands
                 parse.GetValue(description), ct);
             if (!result.Succeeded) return await CliOutput.FailAsync(parse, result.Error!);
             var app = (await apps.GetAsync(result.Value!.Id, ct))!;
-            if (parse.GetValue(json)) await CliOutput.WriteJsonAsync(output, AppJson(app));
+            if (parse.GetValue(json)) await CliOutput.WriteJsonAsync(output, AppJson(app, null));
             else await output.WriteLineAsync($"Created application {app.Name} ({app.Platform}, {app.Region}) with id {app.Id}.");
             return ExitCodes.Ok;
         });
@@ -36,9 +37,10 @@ internal static class AppsCommands
         list.SetAction(async (parse, ct) =>
         {
             var apps = await services.GetRequiredService<ApplicationService>().ListAsync(parse.GetValue(archived), ct);
+            var forwarding = await services.GetRequiredService<ForwardingQueries>().StatesAsync(ct);
             if (parse.GetValue(listJson))
             {
-                await CliOutput.WriteJsonAsync(output, apps.Select(AppJson));
+                await CliOutput.WriteJsonAsync(output, apps.Select(a => AppJson(a, forwarding.GetValueOrDefault(a.Id))));
                 return ExitCodes.Ok;
             }
             if (apps.Count == 0)
@@ -49,16 +51,18 @@ internal static class AppsCommands
             foreach (var app in apps)
             {
                 var state = app.IsArchived ? "  archived" : "";
+                if (forwarding.GetValueOrDefault(app.Id) is { Enabled: true } f) state += $"  forwards to {f.Region}";
                 await output.WriteLineAsync($"{app.Id}  {app.Name}  {app.Platform}  {app.Region}  {"key".ToQuantity(app.KeyCount)}{state}");
             }
             return ExitCodes.Ok;
         });
 
-        return new Command("apps", "Applications.") { create, list };
+        return new Command("apps", "Applications.") { create, list, ForwardCommand.Create(services, output) };
     }
 
-    private static object AppJson(ApplicationSummary app) => new
+    private static object AppJson(ApplicationSummary app, ForwardingState? forwarding) => new
     {
         app.Id, app.Name, app.Platform, app.Region, app.Description, app.CreatedAt, archived = app.IsArchived, app.KeyCount,
+        forwarding = ForwardCommand.Json(forwarding),
     };
 }

@@ -76,6 +76,11 @@ internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, Ingest
             $10::int[], $11::int[], $12::int[], $13::int[], $14::text[], $15::text[], $16::text[], $17::double precision[])
         """;
 
+    private const string InsertOutbox = """
+        INSERT INTO "ForwardingOutbox" ("ApplicationId", "MessageId", "Json", "State", "EnqueuedAt", "DueAt", "Attempts")
+        SELECT a, m, j, 0, $4, $4, 0 FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(a, m, j)
+        """;
+
     public async Task<bool> WriteAsync(IngestionBatchPlan plan, WriterMemory memory, CancellationToken cancellationToken)
     {
         var connection = await ConnectionAsync(cancellationToken);
@@ -103,6 +108,7 @@ internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, Ingest
                 if (catalogue.Overflows.Count > 0) batch.BatchCommands.Add(OverflowsCommand(catalogue.Overflows));
                 if (aggregate.Links.Count > 0) batch.BatchCommands.Add(LinksCommand(aggregate.Links, plan.Now));
                 if (plan.LogEntries.Count > 0) batch.BatchCommands.Add(LogCommand(plan.LogEntries));
+                if (plan.Outbox.Count > 0) batch.BatchCommands.Add(OutboxCommand(plan.Outbox, plan.Now));
                 if (plan.KeysToTouch.Count > 0)
                 {
                     batch.BatchCommands.Add(Command("""UPDATE "ApiKeys" SET "LastUsedAt" = $1 WHERE "Id" = ANY($2)""",
@@ -289,6 +295,11 @@ internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, Ingest
         return Command(InsertLinks, sorted.Select(l => l.App).ToArray(), sorted.Select(l => l.VisitorId).ToArray(),
             sorted.Select(l => l.AccountId).ToArray(), Utc(now));
     }
+
+    /// <summary>One multi-row insert per commit for the messages that go on to Pendo; the outbox has no unique key, so instances never wait on each other here.</summary>
+    private static NpgsqlBatchCommand OutboxCommand(IReadOnlyList<PlannedEvent> outbox, DateTimeOffset now) => Command(InsertOutbox,
+        outbox.Select(o => o.ApplicationId).ToArray(), outbox.Select(o => o.Message.MessageId).ToArray(),
+        outbox.Select(o => System.Text.Encoding.UTF8.GetString(o.Message.RawJson.Span)).ToArray(), Utc(now));
 
     private static NpgsqlBatchCommand LogCommand(IReadOnlyList<PlannedLogEntry> log) => Command(InsertLog,
         log.Select(l => Utc(l.ReceivedAt)).ToArray(), log.Select(l => l.ApplicationId).ToArray(), log.Select(l => l.KeyHint).ToArray(),

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Applications;
 using Portal.Core.Common;
 using Portal.Core.Data;
+using Portal.Core.Forwarding;
 using Portal.Core.Metadata;
 using Portal.Core.Security;
 using Portal.Core.TestEvents;
@@ -42,6 +43,11 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
             new TestEventRequest(a.KeyId, TestEventTarget.Custom("http://127.0.0.1:9"), "{\"type\":\"track\",\"event\":\"x\",\"userId\":\"u\"}", 1))).Error is null,
         ["test event send with key"] = async a => (await Svc<TestEventRunner>(a).SendWithKeyAsync(ApiKeyFormat.Generate(),
             TestEventTarget.Custom("http://127.0.0.1:9"), "{\"type\":\"track\",\"event\":\"x\",\"userId\":\"u\"}", 1, readEffects: false)).Error is null,
+        ["forwarding on"] = async a => (await Svc<ForwardingService>(a).EnableAsync(a.AppId, "EU", pendoKey: ApiKeyFormat.Generate())).Succeeded,
+        ["forwarding off"] = async a => (await Svc<ForwardingService>(a).DisableAsync(a.AppId)).Succeeded,
+        ["forwarding retry"] = async a => (await Svc<ForwardingService>(a).RetryAsync(a.AppId)).Succeeded,
+        ["forwarding discard"] = async a => (await Svc<ForwardingService>(a).DiscardAsync(a.AppId)).Succeeded,
+        ["forwarding replay"] = async a => (await Svc<ForwardingService>(a).ReplayAsync(a.AppId, DateTimeOffset.MinValue.AddYears(1), DateTimeOffset.MaxValue.AddYears(-1))).Succeeded,
     };
 
     public static TheoryData<string> Names => new(Operations.Keys);
@@ -79,6 +85,9 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
         Assert.True(await Operations["keys reveal"](arranged));
         Assert.True(await Operations["mappings edit"](arranged));
         Assert.True(await Operations["users lock"](arranged));
+        Assert.True(await Operations["forwarding retry"](arranged));
+        Assert.True(await Operations["forwarding replay"](arranged));
+        Assert.True(await Operations["forwarding off"](arranged));
     }
 
     private static T Svc<T>(Arranged arranged) where T : notnull => (T)arranged.As(typeof(T));
@@ -91,6 +100,12 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
         Assert.True((await Get<UserAdminService>().CreateAsync("other@portal.test", PortalAppFactory.Password, PortalRoles.Admin)).Succeeded);
         var user = (await Get<UserAdminService>().ListAsync()).Single(u => u.Email == "someone@portal.test");
         await new Browse.BrowseData(Get<IDbContextFactory<PortalDbContext>>()).FieldAsync(app.Id, FieldKind.Visitor, GroupTypes.Segment, "plan");
+        Assert.True((await Get<ForwardingService>().EnableAsync(app.Id, "US", pendoKey: ApiKeyFormat.Generate())).Succeeded);
+        await using (var db = await Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            db.ForwardingOutbox.Add(new OutboxMessage { ApplicationId = app.Id, MessageId = "dead-1", Json = "{}", State = OutboxState.Dead, LastStatus = 400 });
+            await db.SaveChangesAsync();
+        }
         var scope = Host.GetAs<IServiceProvider>(caller);
         return new Arranged(app.Id, key.KeyId, user.Id, type => scope.GetService(type)!);
     }
@@ -105,7 +120,10 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
         var users = await db.Users.AsNoTracking().OrderBy(u => u.Email).Select(u => $"{u.Email}|{u.LockoutEnd}|{u.PasswordHash}").ToListAsync();
         var roles = await db.UserRoles.AsNoTracking().OrderBy(r => r.UserId).Select(r => r.UserId + r.RoleId).ToListAsync();
         var fields = await db.MetadataFields.AsNoTracking().Select(f => $"{f.Name}|{f.DisplayName}|{f.TypeOverride}|{f.Hidden}").ToListAsync();
+        var forwarding = await db.ForwardingSettings.AsNoTracking().OrderBy(f => f.ApplicationId)
+            .Select(f => $"{f.ApplicationId}|{f.Enabled}|{f.Region}|{f.KeyHint}|{f.ChangedBy}").ToListAsync();
+        var outbox = await db.ForwardingOutbox.AsNoTracking().OrderBy(m => m.Id).Select(m => $"{m.Id}|{m.MessageId}|{m.State}|{m.DueAt}").ToListAsync();
         var audit = await db.AuditEntries.CountAsync();
-        return string.Join("\n", apps.Concat(keys).Concat(users).Concat(roles).Concat(fields).Append($"audit {audit}"));
+        return string.Join("\n", apps.Concat(keys).Concat(users).Concat(roles).Concat(fields).Concat(forwarding).Concat(outbox).Append($"audit {audit}"));
     }
 }

@@ -461,6 +461,84 @@ namespace Portal.Core.Data.Postgres.Migrations
                     b.ToTable("Events", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Core.Forwarding.ForwardingSettings", b =>
+                {
+                    b.Property<Guid>("ApplicationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("ChangedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ChangedBy")
+                        .HasColumnType("text");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("KeyHint")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<string>("ProtectedPendoKey")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Region")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("ApplicationId");
+
+                    b.ToTable("ForwardingSettings");
+                });
+
+            modelBuilder.Entity("Portal.Core.Forwarding.OutboxMessage", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid>("ApplicationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("DueAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("EnqueuedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Json")
+                        .HasColumnType("text");
+
+                    b.Property<string>("LastError")
+                        .HasColumnType("text");
+
+                    b.Property<int?>("LastStatus")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("MessageId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId", "MessageId");
+
+                    b.HasIndex("ApplicationId", "State", "DueAt");
+
+                    b.ToTable("ForwardingOutbox", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Core.Ingestion.IngestionLogEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -875,6 +953,15 @@ namespace Portal.Core.Data.Postgres.Migrations
                         .IsRequired();
 
                     b.Navigation("Application");
+                });
+
+            modelBuilder.Entity("Portal.Core.Forwarding.ForwardingSettings", b =>
+                {
+                    b.HasOne("Portal.Core.Applications.Application", null)
+                        .WithOne()
+                        .HasForeignKey("Portal.Core.Forwarding.ForwardingSettings", "ApplicationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Portal.Core.Applications.Application", b =>

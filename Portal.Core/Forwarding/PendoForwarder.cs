@@ -1,0 +1,232 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Core.Ingestion;
+
+namespace Portal.Core.Forwarding;
+
+/// <summary>
+/// Relays the outbox to Pendo: claims due messages of the applications that forward, posts them to
+/// <c>{region}/data/segmentio/{pendo key}</c> (<see cref="ForwardingOptions.BatchSize"/> per request,
+/// <see cref="ForwardingOptions.Concurrency"/> requests at once), marks them delivered on a 2xx, schedules a retry
+/// with backoff on 5xx, 408, 429 and network errors, and dead-letters other answers with Pendo's status and text.
+/// All timing goes through the <see cref="TimeProvider"/>. Log lines name applications, never URLs (they hold the key).
+/// </summary>
+public sealed partial class PendoForwarder(
+    OutboxStore outbox,
+    ForwardingTargets targets,
+    IHttpClientFactory httpClients,
+    IngestionNotifications notifications,
+    IOptions<ForwardingOptions> options,
+    TimeProvider time,
+    ILogger<PendoForwarder> logger) : BackgroundService
+{
+    public const string HttpClientName = "Pendo";
+    private const int MaxErrorLength = 1000;
+    private const int RoundsPerClaim = 4;
+
+    private readonly ForwardingOptions _options = options.Value;
+    private readonly RetrySchedule _retries = new(options.Value);
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private DateTimeOffset _lastPrune;
+
+    /// <summary>
+    /// Claims and sends what is due now; goes on while a claim comes back full (a backlog), so a pass under steady
+    /// traffic ends once it has caught up. Returns how many messages were tried.
+    /// </summary>
+    public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
+    {
+        var tried = 0;
+        var forwarding = await targets.LoadAsync(cancellationToken);
+        if (forwarding.Count == 0) return 0;
+        var backlog = true;
+        while (backlog && !cancellationToken.IsCancellationRequested)
+        {
+            backlog = false;
+            var now = time.GetUtcNow();
+            var lease = now + TimeSpan.FromSeconds(_options.LeaseSeconds);
+            var requests = new List<(ForwardingTarget Target, IReadOnlyList<ClaimedMessage> Messages)>();
+            // A few rounds of requests per claim: fewer claim and delivered writes per message, still well inside the lease.
+            var room = _options.BatchSize * _options.Concurrency * RoundsPerClaim;
+            foreach (var target in forwarding)
+            {
+                var claimed = await outbox.ClaimAsync(target.ApplicationId, room, now, lease, cancellationToken);
+                backlog |= claimed.Count == room;
+                foreach (var chunk in claimed.Chunk(_options.BatchSize)) requests.Add((target, chunk));
+            }
+            if (requests.Count == 0) break;
+            tried += requests.Sum(r => r.Messages.Count);
+            var delivered = new System.Collections.Concurrent.ConcurrentBag<long>();
+            try
+            {
+                await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },
+                    async (request, ct) => await SendAsync(request.Target, request.Messages, delivered, splitOnRefusal: true, ct));
+            }
+            finally
+            {
+                // One write for every success of the pass: on SQLite each transaction is an fsync the ingestion writer waits behind.
+                if (!delivered.IsEmpty) await outbox.DeliveredAsync(delivered.ToList(), 200, time.GetUtcNow(), CancellationToken.None);
+            }
+        }
+        return tried;
+    }
+
+    /// <summary>Wakes an idle forwarder now (a commit, a Retry or a Replay) instead of at its next poll.</summary>
+    public void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            try { _wake.Release(); }
+            catch (SemaphoreFullException) { /* Already awake. */ }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        void OnCommitted(IngestionCommitted committed)
+        {
+            if (committed.EventCount > 0) Wake();
+        }
+        notifications.Committed += OnCommitted;
+        try
+        {
+            _lastPrune = time.GetUtcNow();
+            var passInterval = TimeSpan.FromMilliseconds(_options.PassIntervalMilliseconds);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                TimeSpan wait;
+                var passStarted = time.GetTimestamp();
+                try
+                {
+                    await DeliverDueAsync(stoppingToken);
+                    await PruneWhenDueAsync(stoppingToken);
+                    wait = await UntilNextDueAsync(stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    LogPassFailed(logger, ex);
+                    wait = TimeSpan.FromMilliseconds(_options.PollMilliseconds);
+                }
+                try
+                {
+                    using var timeout = new CancellationTokenSource(wait, time);
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stoppingToken);
+                    await _wake.WaitAsync(linked.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The poll interval passed, or the host is stopping: the loop condition decides.
+                }
+                // Commits wake the forwarder; spacing passes gathers many commits' messages into one claim and one update.
+                var since = time.GetElapsedTime(passStarted);
+                if (since < passInterval && !stoppingToken.IsCancellationRequested)
+                {
+                    try { await Task.Delay(passInterval - since, time, stoppingToken); }
+                    catch (OperationCanceledException) { break; }
+                }
+            }
+        }
+        finally
+        {
+            notifications.Committed -= OnCommitted;
+        }
+    }
+
+    private async Task<TimeSpan> UntilNextDueAsync(CancellationToken cancellationToken)
+    {
+        var poll = TimeSpan.FromMilliseconds(_options.PollMilliseconds);
+        var forwarding = await targets.LoadAsync(cancellationToken);
+        var next = await outbox.NextDueAsync(forwarding.Select(t => t.ApplicationId).ToList(), cancellationToken);
+        if (next is not { } due) return poll;
+        var until = due - time.GetUtcNow();
+        return until <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : until < poll ? until : poll;
+    }
+
+    private async Task PruneWhenDueAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (now - _lastPrune < TimeSpan.FromMinutes(1)) return;
+        _lastPrune = now;
+        await outbox.PruneDeliveredAsync(now - TimeSpan.FromHours(_options.DeliveredRetentionHours), cancellationToken);
+    }
+
+    private async Task SendAsync(ForwardingTarget target, IReadOnlyList<ClaimedMessage> messages, System.Collections.Concurrent.ConcurrentBag<long> delivered,
+        bool splitOnRefusal, CancellationToken cancellationToken)
+    {
+        int? status = null;
+        string error;
+        try
+        {
+            using var client = httpClients.CreateClient(HttpClientName);
+            client.Timeout = TimeSpan.FromSeconds(_options.RequestTimeoutSeconds);
+            client.MaxResponseContentBufferSize = 64 * 1024;
+            using var content = new StringContent(Body(messages), Encoding.UTF8);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await client.PostAsync(target.Url, content, cancellationToken);
+            status = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                foreach (var message in messages) delivered.Add(message.Id);
+                return;
+            }
+            error = await AnswerAsync(response, cancellationToken);
+            if (!RetrySchedule.IsRetryable(status.Value))
+            {
+                // One bad message must not take its batch with it: each is tried alone and only the refused ones stay refused.
+                if (splitOnRefusal && messages.Count > 1)
+                {
+                    foreach (var message in messages) await SendAsync(target, [message], delivered, splitOnRefusal: false, cancellationToken);
+                    return;
+                }
+                LogRefused(logger, messages.Count, target.ApplicationId, status.Value);
+                await outbox.FailedAsync(messages.Select(m => m.Id).ToList(), dead: true, time.GetUtcNow(), status, $"{status} {error}".Trim(), CancellationToken.None);
+                return;
+            }
+            error = $"{status} {error}".Trim();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: the lease runs out and the messages come due again, here or on another instance.
+            return;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+        {
+            error = ex is TaskCanceledException ? $"no answer within {_options.RequestTimeoutSeconds} s" : Clip(ex.Message);
+        }
+
+        var now = time.GetUtcNow();
+        var attempts = messages.Max(m => m.Attempts);
+        var giveUp = messages.Min(m => m.EnqueuedAt) + TimeSpan.FromHours(_options.GiveUpAfterHours) <= now;
+        LogRetrying(logger, messages.Count, target.ApplicationId, status, attempts);
+        await outbox.FailedAsync(messages.Select(m => m.Id).ToList(), dead: giveUp, giveUp ? now : now + _retries.After(attempts), status,
+            giveUp ? $"gave up after {attempts} attempts: {error}" : error, CancellationToken.None);
+    }
+
+    /// <summary>One message as its own JSON object, as Segment sends it; several as a bare array, as Webhooks (Actions) batching does.</summary>
+    private static string Body(IReadOnlyList<ClaimedMessage> messages) =>
+        messages.Count == 1 ? messages[0].Json : "[" + string.Join(",", messages.Select(m => m.Json)) + "]";
+
+    private static async Task<string> AnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        return Clip(text.Length > 0 ? text : response.ReasonPhrase ?? "");
+    }
+
+    private static string Clip(string text) => text.Length <= MaxErrorLength ? text : text[..MaxErrorLength] + "…";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pendo refused {Count} message(s) of application {ApplicationId} with {Status}; dead-lettered")]
+    private static partial void LogRefused(ILogger logger, int count, Guid applicationId, int status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Forwarding {Count} message(s) of application {ApplicationId} failed (status {Status}, attempt {Attempts}); retrying later")]
+    private static partial void LogRetrying(ILogger logger, int count, Guid applicationId, int? status, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A forwarding pass failed")]
+    private static partial void LogPassFailed(ILogger logger, Exception exception);
+}

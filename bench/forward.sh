@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Forwarding benchmark: what forwarding to Pendo costs ingestion, and how fast the forwarder delivers.
+# Runs on fresh SQLite databases, Release build, wrk on the same machine (bench/track.lua):
+#   off  forwarding off: single track messages, then 100-message batches
+#   on   the same with forwarding on to a local sink (bench/pendo-sink.py, a region named Sink on 127.0.0.1)
+# ROUNDS (default 2) pairs of runs, in alternating order (off/on, on/off, …) so a machine whose load drifts does not
+# favour one side. Prints events/s of every run, the ratio of the sums (target: "on" keeps >= 90% of "off"), then the forwarder's
+# delivered/s: messages delivered from the start of the load until the outbox is empty, over that time, and the
+# backlog when the load stopped. Env: DURATION (15s), CONNECTIONS (32), THREADS (2), PORT (5299),
+# SINK_PORT (5298), FWD_BATCH (Forwarding:BatchSize, 100), FWD_CONCURRENCY (4), ROUNDS (2).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+DURATION="${DURATION:-15s}"
+CONNECTIONS="${CONNECTIONS:-32}"
+THREADS="${THREADS:-2}"
+PORT="${PORT:-5299}"
+SINK_PORT="${SINK_PORT:-5298}"
+URL="http://127.0.0.1:${PORT}"
+SINK="http://127.0.0.1:${SINK_PORT}"
+LUA="$ROOT/bench/track.lua"
+
+command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
+command -v sqlite3 >/dev/null || apt-get install -y sqlite3 >/dev/null
+
+echo "Building Release…"
+dotnet build "$ROOT/Portal/Portal.csproj" -c Release -v quiet -nologo >/dev/null
+BIN="$ROOT/Portal/bin/Release/net10.0"
+
+WORK="$(mktemp -d -t portal-fwd-bench-XXXXXX)"
+export ASPNETCORE_ENVIRONMENT=Production
+export Ingestion__RateLimit__RequestsPerSecond=0
+export Serilog__MinimumLevel__Default=Warning
+export Forwarding__Regions__0__Name=Sink
+export Forwarding__Regions__0__BaseUrl="$SINK"
+export Forwarding__BatchSize="${FWD_BATCH:-100}"
+export Forwarding__Concurrency="${FWD_CONCURRENCY:-4}"
+export Forwarding__PollMilliseconds=100
+
+SERVER_PID=""
+SINK_PID=""
+cleanup() {
+  for pid in "$SERVER_PID" "$SINK_PID"; do
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+python3 "$ROOT/bench/pendo-sink.py" "$SINK_PORT" &
+SINK_PID=$!
+
+wait_up() { # url
+  for _ in $(seq 1 60); do
+    curl -fs "$1" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  echo "Nothing answers at $1"; exit 1
+}
+wait_up "$SINK/count"
+
+field() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+
+# One run on a fresh database: provision, (optionally) turn forwarding on, load, then wait for the outbox to drain.
+run_mode() { # off | on, round
+  local mode="$1" dir="$WORK/$1-$2"
+  mkdir -p "$dir"
+  export Database__SqlitePath="$dir/portal.db" KeyRing__Path="$dir/keys" Serilog__WriteTo__1__Args__path="$dir/logs/portal-.log"
+  cd "$BIN"
+  dotnet Portal.dll apps create --name Benchmark >/dev/null
+  # Segment sends with the application's Pendo key: Portal accepts it and forwards with it.
+  local key; key="$(python3 -c 'import uuid; print(uuid.uuid4())')"
+  dotnet Portal.dll keys import --app Benchmark --key "$key" >/dev/null
+  [[ $mode == on ]] && dotnet Portal.dll apps forward --app Benchmark --region Sink --key-hint "${key: -4}" >/dev/null
+  dotnet Portal.dll --urls "$URL" >"$dir/server.out" 2>&1 &
+  SERVER_PID=$!
+  wait_up "$URL/healthz"
+  local sink_before; sink_before=$(curl -fs "$SINK/count")
+  export INGEST_PATH="/data/segmentio/$key"
+  PREFIX=warm BATCH=1 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$LUA" "$URL" >/dev/null 2>&1
+
+  local start; start=$(date +%s.%N)
+  echo "[$mode, round $2] single track messages for $DURATION…"
+  PREFIX=b BATCH=1 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$URL" >"$dir/b.txt" 2>&1
+  echo "[$mode, round $2] 100-message batches for $DURATION…"
+  PREFIX=c BATCH=100 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$URL" >"$dir/c.txt" 2>&1
+  local load_end; load_end=$(date +%s.%N)
+  EPS_B[$mode-$2]=$(awk -v r="$(field BENCH_RPS "$dir/b.txt")" 'BEGIN { printf "%.0f", r }')
+  EPS_C[$mode-$2]=$(awk -v r="$(field BENCH_RPS "$dir/c.txt")" 'BEGIN { printf "%.0f", r * 100 }')
+
+  if [[ $mode == on ]]; then
+    BACKLOG=$(sqlite3 "$dir/portal.db" "SELECT COUNT(*) FROM ForwardingOutbox WHERE State = 0;")
+    local waiting=$BACKLOG
+    for _ in $(seq 1 600); do
+      waiting=$(sqlite3 "$dir/portal.db" "SELECT COUNT(*) FROM ForwardingOutbox WHERE State = 0;")
+      [[ $waiting == 0 ]] && break
+      sleep 0.5
+    done
+    local drained; drained=$(date +%s.%N)
+    STORED=$(sqlite3 "$dir/portal.db" "SELECT COUNT(*) FROM Events;")
+    QUEUED=$(sqlite3 "$dir/portal.db" "SELECT COUNT(*) FROM ForwardingOutbox;")
+    DELIVERED=$(( $(curl -fs "$SINK/count") - sink_before ))
+    DEAD=$(sqlite3 "$dir/portal.db" "SELECT COUNT(*) FROM ForwardingOutbox WHERE State = 2;")
+    LEFT=$waiting
+    DRAIN_SECONDS=$(awk -v a="$drained" -v b="$load_end" 'BEGIN { printf "%.1f", a - b }')
+    DELIVERED_PER_S=$(awk -v d="$DELIVERED" -v a="$drained" -v s="$start" 'BEGIN { printf "%.0f", d / (a - s) }')
+  fi
+  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+declare -A EPS_B EPS_C
+BACKLOG=0; STORED=0; QUEUED=0; DELIVERED=0; DEAD=0; LEFT=0; DRAIN_SECONDS=0; DELIVERED_PER_S=0
+ROUNDS="${ROUNDS:-2}"
+for round in $(seq 1 "$ROUNDS"); do
+  if (( round % 2 == 1 )); then run_mode off "$round"; run_mode on "$round"; else run_mode on "$round"; run_mode off "$round"; fi
+done
+
+printf '\n%-30s %14s %14s %8s\n' "events/s" "forwarding off" "forwarding on" "on/off"
+for run in b c; do
+  label="single track"; [[ $run == c ]] && label="batches of 100"
+  off_sum=0; on_sum=0
+  for round in $(seq 1 "$ROUNDS"); do
+    if [[ $run == b ]]; then off=${EPS_B[off-$round]}; on=${EPS_B[on-$round]}; else off=${EPS_C[off-$round]}; on=${EPS_C[on-$round]}; fi
+    off_sum=$((off_sum + off)); on_sum=$((on_sum + on))
+    printf '%-30s %14s %14s %7.1f%%\n' "$label, round $round" "$off" "$on" "$(awk -v a="$on" -v b="$off" 'BEGIN { print 100 * a / b }')"
+  done
+  printf '%-30s %14s %14s %7.1f%%\n' "$label, all rounds" "$off_sum" "$on_sum" "$(awk -v a="$on_sum" -v b="$off_sum" 'BEGIN { print 100 * a / b }')"
+done
+echo
+echo "Forwarder, last run with forwarding on (batch ${Forwarding__BatchSize}, concurrency ${Forwarding__Concurrency}): ${DELIVERED} messages delivered to the sink, ${DELIVERED_PER_S}/s from the start of the load until the outbox was empty"
+echo "  backlog when the load stopped: ${BACKLOG}; drained ${DRAIN_SECONDS} s later; still waiting: ${LEFT}; dead letters: ${DEAD}"
+echo "  stored events ${STORED} (warm-up included), outbox rows ${QUEUED}"
+STATUS=0
+[[ $LEFT == 0 && $DEAD == 0 && $QUEUED == "$STORED" ]] || { echo "Forwarding check FAILED: every stored event must be queued once and delivered."; STATUS=1; }
+(( DELIVERED >= QUEUED )) || { echo "Forwarding check FAILED: the sink received fewer messages than were queued."; STATUS=1; }
+exit $STATUS
