@@ -97,5 +97,15 @@ public sealed class ForwardingQueries(IDbContextFactory<PortalDbContext> context
         return lagging.OrderBy(l => l.ApplicationName, StringComparer.OrdinalIgnoreCase).ToList();
     }
 
+    /// <summary>Messages waiting for Pendo across all applications, and when the oldest of them was queued.</summary>
+    public async Task<(int Waiting, DateTimeOffset? OldestEnqueuedAt)> WaitingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var waiting = db.ForwardingOutbox.AsNoTracking().Where(m => m.State == OutboxState.Waiting);
+        var count = await waiting.CountAsync(cancellationToken);
+        var oldest = count == 0 ? null : await waiting.OrderBy(m => m.EnqueuedAt).Select(m => (DateTimeOffset?)m.EnqueuedAt).FirstOrDefaultAsync(cancellationToken);
+        return (count, oldest);
+    }
+
     private static TimeSpan Max(TimeSpan age) => age < TimeSpan.Zero ? TimeSpan.Zero : age;
 }

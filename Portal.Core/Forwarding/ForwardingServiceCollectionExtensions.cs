@@ -19,6 +19,8 @@ public static class ForwardingServiceCollectionExtensions
         services.AddSingleton<ForwardingTargets>();
         services.AddSingleton<OutboxStore>();
         services.AddSingleton<ForwardingQueries>();
+        services.AddMetrics();
+        services.AddSingleton<ForwardingMetrics>();
         services.AddSingleton<PendoForwarder>();
         services.AddHostedService(sp => sp.GetRequiredService<PendoForwarder>());
         // Scoped: every change is checked against, and audited as, the scope's current user.

@@ -19,6 +19,8 @@ public sealed partial class PendoForwarder(
     ForwardingTargets targets,
     IHttpClientFactory httpClients,
     IngestionNotifications notifications,
+    ForwardingQueries queries,
+    ForwardingMetrics metrics,
     IOptions<ForwardingOptions> options,
     TimeProvider time,
     ILogger<PendoForwarder> logger) : BackgroundService
@@ -31,6 +33,7 @@ public sealed partial class PendoForwarder(
     private readonly RetrySchedule _retries = new(options.Value);
     private readonly SemaphoreSlim _wake = new(0, 1);
     private DateTimeOffset _lastPrune;
+    private DateTimeOffset _lastFigures = DateTimeOffset.MinValue;
 
     /// <summary>
     /// Claims and sends what is due now; goes on while a claim comes back full (a backlog), so a pass under steady
@@ -67,7 +70,11 @@ public sealed partial class PendoForwarder(
             finally
             {
                 // One write for every success of the pass: on SQLite each transaction is an fsync the ingestion writer waits behind.
-                if (!delivered.IsEmpty) await outbox.DeliveredAsync(delivered.ToList(), 200, time.GetUtcNow(), CancellationToken.None);
+                if (!delivered.IsEmpty)
+                {
+                    await outbox.DeliveredAsync(delivered.ToList(), 200, time.GetUtcNow(), CancellationToken.None);
+                    metrics.Delivered(delivered.Count);
+                }
             }
         }
         return tried;
@@ -103,6 +110,7 @@ public sealed partial class PendoForwarder(
                 {
                     await DeliverDueAsync(stoppingToken);
                     await PruneWhenDueAsync(stoppingToken);
+                    await RefreshFiguresWhenDueAsync(stoppingToken);
                     wait = await UntilNextDueAsync(stoppingToken);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -149,6 +157,15 @@ public sealed partial class PendoForwarder(
         return until <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : until < poll ? until : poll;
     }
 
+    private async Task RefreshFiguresWhenDueAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (now - _lastFigures < ForwardingMetrics.RefreshInterval) return;
+        _lastFigures = now;
+        var (waiting, oldest) = await queries.WaitingAsync(cancellationToken);
+        metrics.Queue(waiting, oldest);
+    }
+
     private async Task PruneWhenDueAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -186,6 +203,7 @@ public sealed partial class PendoForwarder(
                     return;
                 }
                 LogRefused(logger, messages.Count, target.ApplicationId, status.Value);
+                metrics.DeadLettered(messages.Count);
                 await outbox.FailedAsync(messages.Select(m => m.Id).ToList(), dead: true, time.GetUtcNow(), status, $"{status} {error}".Trim(), CancellationToken.None);
                 return;
             }
@@ -205,6 +223,7 @@ public sealed partial class PendoForwarder(
         var attempts = messages.Max(m => m.Attempts);
         var giveUp = messages.Min(m => m.EnqueuedAt) + TimeSpan.FromHours(_options.GiveUpAfterHours) <= now;
         LogRetrying(logger, messages.Count, target.ApplicationId, status, attempts);
+        if (giveUp) metrics.DeadLettered(messages.Count); else metrics.Retrying(messages.Count);
         await outbox.FailedAsync(messages.Select(m => m.Id).ToList(), dead: giveUp, giveUp ? now : now + _retries.After(attempts), status,
             giveUp ? $"gave up after {attempts} attempts: {error}" : error, CancellationToken.None);
     }

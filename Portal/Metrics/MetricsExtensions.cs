@@ -21,7 +21,7 @@ public static class MetricsExtensions
         if (configuration.GetValue<bool>($"{MetricsOptions.SectionName}:{nameof(MetricsOptions.Enabled)}"))
         {
             services.AddOpenTelemetry().WithMetrics(metrics => metrics
-                .AddMeter(IngestionMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                .AddMeter(IngestionMetrics.MeterName, Core.Forwarding.ForwardingMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
                 // Every scrape reads the instruments afresh: a scraper polls every few seconds anyway.
                 .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         }

@@ -144,6 +144,23 @@ public class ForwardingTests : ForwardingTestBase
     }
 
     [Fact]
+    public async Task TheForwardingMeterCountsDeliveredRetriedAndDeadLetteredMessages()
+    {
+        using var messages = new MeterCounter(Get<System.Diagnostics.Metrics.IMeterFactory>(), ForwardingMetrics.MeterName, "portal.forwarding.messages", "result");
+        await Pendo.StartAsync();
+        await EnableAsync();
+        Pendo.Refuse["bad"] = (400, "no");
+        Pendo.Refuse["later"] = (503, "busy");
+        await SendAsync($"[{Track("good")}, {Track("bad")}, {Track("later")}]");
+
+        await DeliverAsync();
+
+        Assert.Equal(1, messages["delivered"]);
+        Assert.Equal(1, messages["dead_letter"]);
+        Assert.Equal(1, messages["retry"]);
+    }
+
+    [Fact]
     public async Task DiscardDropsDeadLettersForGood()
     {
         await Pendo.StartAsync();

@@ -75,7 +75,8 @@ public sealed class LockedDatabaseTests
             f.Settings["Ingestion:RepeatedWarningIntervalSeconds"] = "3600";
             f.ConfigureServices = s => s.AddSingleton<ILogEventSink>(sink);
         });
-        using var attempts = new CommitCounter(app.Factory.Services.GetRequiredService<IMeterFactory>());
+        using var attempts = new MeterCounter(app.Factory.Services.GetRequiredService<IMeterFactory>(), IngestionMetrics.MeterName,
+            "portal.ingestion.commits", "result");
 
         HttpResponseMessage[] answers;
         using (HoldExclusiveLock(app.Factory.DatabasePath))
@@ -89,7 +90,7 @@ public sealed class LockedDatabaseTests
             Assert.NotNull(a.Headers.RetryAfter);
         });
         // Retried one by one, thirty requests would cost thirty bounded waits.
-        Assert.InRange(attempts.Unavailable, 1, requests / 3);
+        Assert.InRange(attempts["unavailable"], 1, requests / 3);
         // One stack trace for the whole outage; the repeats are counted, not logged.
         var errors = sink.Events.Where(e => e.Level >= LogEventLevel.Error).ToList();
         Assert.Single(errors);
@@ -159,31 +160,5 @@ public sealed class LockedDatabaseTests
             command.CommandText = $"PRAGMA max_page_count = {pages + 4};";
             command.ExecuteNonQuery();
         }
-    }
-
-    /// <summary>Counts the writer's commit attempts of one app, from its own meter factory (other tests' meters are ignored).</summary>
-    private sealed class CommitCounter : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private int _unavailable;
-
-        public CommitCounter(IMeterFactory factory)
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Scope == factory && instrument.Meter.Name == IngestionMetrics.MeterName && instrument.Name == "portal.ingestion.commits")
-                    listener.EnableMeasurementEvents(instrument);
-            };
-            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-            {
-                foreach (var tag in tags)
-                    if (tag is { Key: "result", Value: "unavailable" }) Interlocked.Add(ref _unavailable, (int)value);
-            });
-            _listener.Start();
-        }
-
-        public int Unavailable => Volatile.Read(ref _unavailable);
-
-        public void Dispose() => _listener.Dispose();
     }
 }
