@@ -8,8 +8,11 @@ namespace Portal.Core.Forwarding;
 public sealed record ClaimedMessage(long Id, Guid ApplicationId, string MessageId, string Json, int Attempts, DateTimeOffset EnqueuedAt);
 
 /// <summary>
-/// The forwarder's reads and writes of the outbox. Claiming pushes the rows' <c>DueAt</c> past a lease in one
-/// statement; on PostgreSQL with <c>FOR UPDATE SKIP LOCKED</c>, so several instances never claim the same row.
+/// The forwarder's reads and writes of the outbox. On PostgreSQL claiming pushes the rows' <c>DueAt</c> past a lease in
+/// one statement with <c>FOR UPDATE SKIP LOCKED</c>, so several instances never claim the same row. SQLite has one
+/// instance and one forwarder, which finishes a claim before the next: there a claim is a read, and the attempt is
+/// counted when its outcome is written. That saves a rewrite of every row (JSON included) in the database file the
+/// ingestion writer shares.
 /// </summary>
 public sealed class OutboxStore(IDbContextFactory<PortalDbContext> contextFactory)
 {
@@ -20,6 +23,11 @@ public sealed class OutboxStore(IDbContextFactory<PortalDbContext> contextFactor
         RETURNING "Id", "MessageId", "Json", "Attempts", "EnqueuedAt"
         """;
 
+    private const string ReadSql = """
+        SELECT "Id", "MessageId", "Json", "Attempts" + 1, "EnqueuedAt" FROM "ForwardingOutbox"
+        WHERE "ApplicationId" = @app AND "State" = 0 AND "DueAt" <= @now ORDER BY "DueAt", "Id" LIMIT @limit
+        """;
+
     public async Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(Guid applicationId, int limit, DateTimeOffset now, DateTimeOffset leaseUntil,
         CancellationToken cancellationToken)
     {
@@ -28,8 +36,8 @@ public sealed class OutboxStore(IDbContextFactory<PortalDbContext> contextFactor
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = string.Format(System.Globalization.CultureInfo.InvariantCulture, ClaimSql, postgres ? " FOR UPDATE SKIP LOCKED" : "");
-        Add(command, "@lease", Value(leaseUntil, postgres));
+        command.CommandText = postgres ? string.Format(System.Globalization.CultureInfo.InvariantCulture, ClaimSql, " FOR UPDATE SKIP LOCKED") : ReadSql;
+        if (postgres) Add(command, "@lease", Value(leaseUntil, postgres));
         Add(command, "@app", postgres ? applicationId : applicationId.ToString().ToUpperInvariant());
         Add(command, "@now", Value(now, postgres));
         Add(command, "@limit", limit);
@@ -47,8 +55,10 @@ public sealed class OutboxStore(IDbContextFactory<PortalDbContext> contextFactor
     public async Task DeliveredAsync(IReadOnlyCollection<long> ids, int status, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var counted = db.Database.IsNpgsql() ? 0 : 1;
         await db.ForwardingOutbox.Where(m => ids.Contains(m.Id)).ExecuteUpdateAsync(s => s
             .SetProperty(m => m.State, OutboxState.Delivered).SetProperty(m => m.DueAt, now).SetProperty(m => m.Json, (string?)null)
+            .SetProperty(m => m.Attempts, m => m.Attempts + counted)
             .SetProperty(m => m.LastStatus, status).SetProperty(m => m.LastError, (string?)null), cancellationToken);
     }
 
@@ -57,8 +67,10 @@ public sealed class OutboxStore(IDbContextFactory<PortalDbContext> contextFactor
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var state = dead ? OutboxState.Dead : OutboxState.Waiting;
+        // PostgreSQL counted the attempt when it claimed the rows; SQLite's claim is a read (see the class).
+        var counted = db.Database.IsNpgsql() ? 0 : 1;
         await db.ForwardingOutbox.Where(m => ids.Contains(m.Id)).ExecuteUpdateAsync(s => s
-            .SetProperty(m => m.State, state).SetProperty(m => m.DueAt, dueAt)
+            .SetProperty(m => m.State, state).SetProperty(m => m.DueAt, dueAt).SetProperty(m => m.Attempts, m => m.Attempts + counted)
             .SetProperty(m => m.LastStatus, status).SetProperty(m => m.LastError, error), cancellationToken);
     }
 
