@@ -18,6 +18,8 @@ public static class BrowseServiceCollectionExtensions
         services.AddSingleton<AccountQueries>();
         services.AddScoped<TrackEventQueries>();
         services.AddSingleton<DashboardService>();
+        services.AddSingleton<Erasure.EntityEraser>();
+        services.AddScoped<Erasure.ErasureService>();
         return services;
     }
 }

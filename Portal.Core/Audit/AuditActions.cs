@@ -23,4 +23,13 @@ public static class AuditActions
     public const string KeyTestSent = "key.test-sent";
 
     public const string MappingChanged = "mapping.changed";
+    public const string MappingDeleted = "mapping.deleted";
+
+    public const string VisitorErased = "visitor.erased";
+    public const string AccountErased = "account.erased";
+
+    public const string CustomFieldCreated = "custom-field.created";
+    public const string CustomFieldDeleted = "custom-field.deleted";
+    public const string CustomValuesSet = "custom-field.values-set";
+    public const string CustomValuesImported = "custom-field.values-imported";
 }

@@ -38,6 +38,10 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
         ["users reset password"] = async a => (await Svc<UserAdminService>(a).ResetPasswordAsync(a.UserId, "another-long-password")).Succeeded,
         ["mappings edit"] = async a => (await Svc<DataMappingsService>(a).UpdateAsync(new FieldKey(a.AppId, FieldKind.Visitor, "", "plan"),
             new FieldEdit("Plan!", FieldType.Text, true))).Succeeded,
+        ["mappings delete field"] = async a => (await Svc<DataMappingsService>(a).DeleteAsync(new FieldKey(a.AppId, FieldKind.Visitor, "", "plan"))).Succeeded,
+        ["visitors erase"] = async a => (await Svc<Portal.Core.Erasure.ErasureService>(a).DeleteVisitorAsync(a.AppId, "u1")).Succeeded,
+        ["accounts erase"] = async a => (await Svc<Portal.Core.Erasure.ErasureService>(a).DeleteAccountAsync(a.AppId, "acme")).Succeeded,
+        ["visitors erase many"] = async a => (await Svc<Portal.Core.Erasure.ErasureService>(a).DeleteManyAsync(a.AppId, FieldKind.Visitor, ["u1"])).Succeeded,
         ["test event send"] = async a => (await Svc<TestEventRunner>(a).SendAsync(
             new TestEventRequest(a.KeyId, TestEventTarget.Custom("http://127.0.0.1:9"), "{\"type\":\"track\",\"event\":\"x\",\"userId\":\"u\"}", 1))).Error is null,
         ["test event send with key"] = async a => (await Svc<TestEventRunner>(a).SendWithKeyAsync(ApiKeyFormat.Generate(),
@@ -79,6 +83,9 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
         Assert.True(await Operations["keys reveal"](arranged));
         Assert.True(await Operations["mappings edit"](arranged));
         Assert.True(await Operations["users lock"](arranged));
+        Assert.True(await Operations["accounts erase"](arranged));
+        Assert.True(await Operations["visitors erase"](arranged));
+        Assert.True(await Operations["mappings delete field"](arranged));
     }
 
     private static T Svc<T>(Arranged arranged) where T : notnull => (T)arranged.As(typeof(T));
@@ -90,7 +97,10 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
         Assert.True((await Get<UserAdminService>().CreateAsync("someone@portal.test", PortalAppFactory.Password, PortalRoles.Admin)).Succeeded);
         Assert.True((await Get<UserAdminService>().CreateAsync("other@portal.test", PortalAppFactory.Password, PortalRoles.Admin)).Succeeded);
         var user = (await Get<UserAdminService>().ListAsync()).Single(u => u.Email == "someone@portal.test");
-        await new Browse.BrowseData(Get<IDbContextFactory<PortalDbContext>>()).FieldAsync(app.Id, FieldKind.Visitor, GroupTypes.Segment, "plan");
+        var data = new Browse.BrowseData(Get<IDbContextFactory<PortalDbContext>>());
+        await data.FieldAsync(app.Id, FieldKind.Visitor, GroupTypes.Segment, "plan");
+        await data.VisitorAsync(app.Id, "u1", accounts: ["acme"]);
+        await data.AccountAsync(app.Id, "acme", hasMetadata: true);
         var scope = Host.GetAs<IServiceProvider>(caller);
         return new Arranged(app.Id, key.KeyId, user.Id, type => scope.GetService(type)!);
     }
@@ -105,7 +115,11 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
         var users = await db.Users.AsNoTracking().OrderBy(u => u.Email).Select(u => $"{u.Email}|{u.LockoutEnd}|{u.PasswordHash}").ToListAsync();
         var roles = await db.UserRoles.AsNoTracking().OrderBy(r => r.UserId).Select(r => r.UserId + r.RoleId).ToListAsync();
         var fields = await db.MetadataFields.AsNoTracking().Select(f => $"{f.Name}|{f.DisplayName}|{f.TypeOverride}|{f.Hidden}").ToListAsync();
+        var visitors = await db.Visitors.AsNoTracking().OrderBy(v => v.VisitorId).Select(v => v.VisitorId).ToListAsync();
+        var accounts = await db.Accounts.AsNoTracking().OrderBy(a => a.AccountId).Select(a => a.AccountId).ToListAsync();
+        var links = await db.VisitorAccounts.CountAsync();
         var audit = await db.AuditEntries.CountAsync();
-        return string.Join("\n", apps.Concat(keys).Concat(users).Concat(roles).Concat(fields).Append($"audit {audit}"));
+        return string.Join("\n", apps.Concat(keys).Concat(users).Concat(roles).Concat(fields).Concat(visitors).Concat(accounts)
+            .Append($"links {links}").Append($"audit {audit}"));
     }
 }
