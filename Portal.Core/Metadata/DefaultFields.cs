@@ -42,7 +42,8 @@ public static class DefaultFields
     }
 
     /// <summary>
-    /// Puts the default fields of a kind in the catalogue, so Data Mappings lists them as group type "default". Idempotent; a
+    /// Puts the default fields of a kind in the catalogue once the application has a visitor (or account), so Data Mappings
+    /// lists them as group type "default". Idempotent; a
     /// concurrent reader inserting the same rows is harmless (the unique index refuses the second, which is then ignored).
     /// </summary>
     public static async Task EnsureCatalogueAsync(PortalDbContext db, Guid applicationId, FieldKind kind, TimeProvider time, CancellationToken cancellationToken)
@@ -54,6 +55,11 @@ public static class DefaultFields
             .Select(f => f.Name).ToListAsync(cancellationToken);
         var missing = fields.Where(f => !present.Contains(f.Name)).ToList();
         if (missing.Count == 0) return;
+        // Computed from what Portal stores: listed once there is a visitor (or account) to compute them for.
+        var any = kind == FieldKind.Visitor
+            ? await db.Visitors.AnyAsync(v => v.ApplicationId == applicationId, cancellationToken)
+            : await db.Accounts.AnyAsync(a => a.ApplicationId == applicationId, cancellationToken);
+        if (!any) return;
         var now = time.GetUtcNow();
         foreach (var (name, type) in missing)
         {

@@ -132,6 +132,8 @@ public class ErasureTests : IngestionTestBase
     public async Task DefaultFieldsAreListedAsDefaultAndRefuseOverridesAndDeletion()
     {
         var mappings = Get<DataMappingsService>();
+        Assert.Empty((await mappings.QueryAsync(new DataMappingsQuery(AppId, FieldKind.Account) { GroupType = GroupTypes.Default })).Items);
+        await SeedAsync();
         var page = await mappings.QueryAsync(new DataMappingsQuery(AppId, FieldKind.Account) { GroupType = GroupTypes.Default });
         Assert.Equal([DefaultFields.DaysActive, DefaultFields.FirstVisit, DefaultFields.LastVisit, DefaultFields.NumberOfEvents, DefaultFields.NumberOfVisitors],
             page.Items.Select(r => r.Name));
