@@ -20,6 +20,7 @@ public static class BrowseServiceCollectionExtensions
         services.AddSingleton<DashboardService>();
         services.AddSingleton<Erasure.EntityEraser>();
         services.AddScoped<Erasure.ErasureService>();
+        services.AddScoped<Metadata.Custom.CustomFieldService>();
         return services;
     }
 }

@@ -42,6 +42,15 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
         ["visitors erase"] = async a => (await Svc<Portal.Core.Erasure.ErasureService>(a).DeleteVisitorAsync(a.AppId, "u1")).Succeeded,
         ["accounts erase"] = async a => (await Svc<Portal.Core.Erasure.ErasureService>(a).DeleteAccountAsync(a.AppId, "acme")).Succeeded,
         ["visitors erase many"] = async a => (await Svc<Portal.Core.Erasure.ErasureService>(a).DeleteManyAsync(a.AppId, FieldKind.Visitor, ["u1"])).Succeeded,
+        ["custom field create"] = async a => (await Svc<Portal.Core.Metadata.Custom.CustomFieldService>(a).CreateAsync(a.AppId, FieldKind.Visitor, "seats", FieldType.Integer)).Succeeded,
+        ["custom field delete"] = async a => (await Svc<Portal.Core.Metadata.Custom.CustomFieldService>(a).DeleteAsync(a.AppId, FieldKind.Visitor, "tier")).Succeeded,
+        ["custom value set"] = async a => (await Svc<Portal.Core.Metadata.Custom.CustomFieldService>(a).SetValueAsync(a.AppId, FieldKind.Visitor, "u1", "tier", "gold")).Succeeded,
+        ["custom values import"] = async a =>
+        {
+            var custom = Svc<Portal.Core.Metadata.Custom.CustomFieldService>(a);
+            var upload = await custom.PreviewAsync(a.AppId, FieldKind.Visitor, new MemoryStream("id,tier\nu1,gold\n"u8.ToArray()));
+            return (await custom.ImportAsync(upload)).Succeeded;
+        },
         ["test event send"] = async a => (await Svc<TestEventRunner>(a).SendAsync(
             new TestEventRequest(a.KeyId, TestEventTarget.Custom("http://127.0.0.1:9"), "{\"type\":\"track\",\"event\":\"x\",\"userId\":\"u\"}", 1))).Error is null,
         ["test event send with key"] = async a => (await Svc<TestEventRunner>(a).SendWithKeyAsync(ApiKeyFormat.Generate(),
@@ -83,6 +92,10 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
         Assert.True(await Operations["keys reveal"](arranged));
         Assert.True(await Operations["mappings edit"](arranged));
         Assert.True(await Operations["users lock"](arranged));
+        Assert.True(await Operations["custom field create"](arranged));
+        Assert.True(await Operations["custom value set"](arranged));
+        Assert.True(await Operations["custom values import"](arranged));
+        Assert.True(await Operations["custom field delete"](arranged));
         Assert.True(await Operations["accounts erase"](arranged));
         Assert.True(await Operations["visitors erase"](arranged));
         Assert.True(await Operations["mappings delete field"](arranged));
@@ -101,6 +114,7 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
         await data.FieldAsync(app.Id, FieldKind.Visitor, GroupTypes.Segment, "plan");
         await data.VisitorAsync(app.Id, "u1", accounts: ["acme"]);
         await data.AccountAsync(app.Id, "acme", hasMetadata: true);
+        Assert.True((await Get<Portal.Core.Metadata.Custom.CustomFieldService>().CreateAsync(app.Id, FieldKind.Visitor, "tier", FieldType.Text)).Succeeded);
         var scope = Host.GetAs<IServiceProvider>(caller);
         return new Arranged(app.Id, key.KeyId, user.Id, type => scope.GetService(type)!);
     }
@@ -118,8 +132,10 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
         var visitors = await db.Visitors.AsNoTracking().OrderBy(v => v.VisitorId).Select(v => v.VisitorId).ToListAsync();
         var accounts = await db.Accounts.AsNoTracking().OrderBy(a => a.AccountId).Select(a => a.AccountId).ToListAsync();
         var links = await db.VisitorAccounts.CountAsync();
+        var custom = await db.CustomFields.AsNoTracking().OrderBy(f => f.Name).Select(f => f.Name).ToListAsync();
+        var customValues = await db.CustomValues.AsNoTracking().Select(v => v.EntityId + v.FieldName + v.ValueJson).ToListAsync();
         var audit = await db.AuditEntries.CountAsync();
         return string.Join("\n", apps.Concat(keys).Concat(users).Concat(roles).Concat(fields).Concat(visitors).Concat(accounts)
-            .Append($"links {links}").Append($"audit {audit}"));
+            .Concat(custom).Concat(customValues).Append($"links {links}").Append($"audit {audit}"));
     }
 }
