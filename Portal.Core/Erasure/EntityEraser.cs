@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Data;
 using Portal.Core.Ingestion;
@@ -17,10 +19,15 @@ namespace Portal.Core.Erasure;
 public sealed class EntityEraser(IDbContextFactory<PortalDbContext> contextFactory, IngestionQueue queue)
 {
     /// <summary>Event ids per delete transaction: a range scan of this many rows takes about as long as a normal commit.</summary>
-    public int EventRangeSize { get; set; } = 20_000;
+    public int EventRangeSize { get; set; } = 10_000;
 
     /// <summary>Ids per statement: keeps the id list parameter small on both engines.</summary>
     public const int IdsPerPass = 5_000;
+
+    private const string FindVisitorEventsSql =
+        "SELECT Id AS Value FROM Events NOT INDEXED WHERE Id > {0} AND Id <= {1} AND ApplicationId = {2} AND VisitorId IN (SELECT value FROM json_each({3}))";
+    private const string FindAccountEventsSql =
+        "SELECT Id AS Value FROM Events NOT INDEXED WHERE Id > {0} AND Id <= {1} AND ApplicationId = {2} AND AccountId IN (SELECT value FROM json_each({3}))";
 
     public async Task<ErasureCounts> EraseAsync(Guid applicationId, FieldKind kind, IReadOnlyCollection<string> ids, IProgress<ErasureCounts>? progress = null,
         CancellationToken cancellationToken = default)
@@ -36,12 +43,19 @@ public sealed class EntityEraser(IDbContextFactory<PortalDbContext> contextFacto
             for (var low = firstEventId - 1; low < lastEventId; low += EventRangeSize)
             {
                 var high = Math.Min(low + EventRangeSize, lastEventId);
+                var started = Stopwatch.GetTimestamp();
                 total = total with { Events = total.Events + await DeleteEventsAsync(applicationId, kind, pass, low, high, cancellationToken) };
                 progress?.Report(total);
+                // SQLite's writers take turns through a sleeping busy handler: starting the next chunk at once could win the lock
+                // again and again while the ingestion writer sleeps. Pausing as long as the chunk took leaves it at least half the time.
+                if (high < lastEventId) await Task.Delay(Pause(Stopwatch.GetElapsedTime(started)), cancellationToken);
             }
         }
         return total;
     }
+
+    private static TimeSpan Pause(TimeSpan chunk) =>
+        chunk < TimeSpan.FromMilliseconds(5) ? TimeSpan.FromMilliseconds(5) : chunk > TimeSpan.FromMilliseconds(200) ? TimeSpan.FromMilliseconds(200) : chunk;
 
     private async Task<(int Entities, long LastEventId, long FirstEventId)> DeleteEntitiesAsync(Guid app, FieldKind kind, string[] ids,
         CancellationToken cancellationToken)
@@ -71,6 +85,19 @@ public sealed class EntityEraser(IDbContextFactory<PortalDbContext> contextFacto
     private async Task<int> DeleteEventsAsync(Guid app, FieldKind kind, string[] ids, long low, long high, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        if (db.Database.IsSqlite())
+        {
+            // NOT INDEXED: without it SQLite's planner takes the equality on ApplicationId through an index and reads every event of
+            // the application for each range (a full pass per chunk, holding the write lock for it); the rowid range stays usable.
+            // Found with a read first (no lock in WAL mode), so a range holding none of the ids never takes the write lock the
+            // ingestion writer needs; the delete is then a few rowid lookups.
+            var sql = kind == FieldKind.Visitor ? FindVisitorEventsSql : FindAccountEventsSql;
+            var found = await db.Database.SqlQueryRaw<long>(sql, low, high, app.ToString().ToUpperInvariant(), JsonSerializer.Serialize(ids))
+                .ToListAsync(cancellationToken);
+            if (found.Count == 0) return 0;
+            return await db.Database.ExecuteSqlRawAsync("DELETE FROM Events WHERE Id IN (SELECT value FROM json_each({0}))",
+                [JsonSerializer.Serialize(found)], cancellationToken);
+        }
         var range = db.Events.Where(e => e.Id > low && e.Id <= high && e.ApplicationId == app);
         // An account's events are the ones that name it (group calls, and identify/track calls carrying its id); the
         // visitor index rows of erased track events of other visitors point at nothing and are skipped by every reader.

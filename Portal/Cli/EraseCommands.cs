@@ -31,11 +31,13 @@ internal static class EraseCommands
             var path = parse.GetRequiredValue(file);
             if (!path.Exists) return await CliOutput.FailAsync(parse, $"No file {path.FullName}.", ExitCodes.Usage);
             var ids = (await File.ReadAllLinesAsync(path.FullName, ct)).Where(l => !string.IsNullOrWhiteSpace(l)).ToList();
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var result = await services.GetRequiredService<ErasureService>().DeleteManyAsync(found.Value!.Id, kind, ids, cancellationToken: ct);
+            var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             if (!result.Succeeded) return await CliOutput.FailAsync(parse, result.Error!);
             var counts = result.Value!;
             if (parse.GetValue(json)) await CliOutput.WriteJsonAsync(output, new { listed = ids.Count, deleted = counts.Entities, events = counts.Events });
-            else await output.WriteLineAsync($"Deleted {noun.ToQuantity(counts.Entities)} of {ids.Count} listed, and {"event".ToQuantity(counts.Events)}.");
+            else await output.WriteLineAsync($"Deleted {noun.ToQuantity(counts.Entities)} of {ids.Count} listed, and {"event".ToQuantity(counts.Events)}, in {took.Humanize(2)}.");
             return ExitCodes.Ok;
         });
         return command;
