@@ -18,6 +18,9 @@ public static class BrowseServiceCollectionExtensions
         services.AddSingleton<AccountQueries>();
         services.AddScoped<TrackEventQueries>();
         services.AddSingleton<DashboardService>();
+        services.AddSingleton<Erasure.EntityEraser>();
+        services.AddScoped<Erasure.ErasureService>();
+        services.AddScoped<Metadata.Custom.CustomFieldService>();
         return services;
     }
 }

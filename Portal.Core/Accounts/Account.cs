@@ -15,4 +15,12 @@ public sealed class Account
 
     public DateTimeOffset FirstSeen { get; set; }
     public DateTimeOffset LastSeen { get; set; }
+
+    /// <summary>Default metadata, as on <see cref="Visitors.Visitor"/>; the number of visitors is counted from the memberships.</summary>
+    public long EventCount { get; set; }
+    public int DaysActive { get; set; }
+    public int LastActiveDay { get; set; }
+
+    /// <summary>A name from the metadata, for lists.</summary>
+    public string? DisplayName { get; set; }
 }

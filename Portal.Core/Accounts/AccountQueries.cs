@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Common;
 using Portal.Core.Data;
 using Portal.Core.Metadata;
+using Portal.Core.Metadata.Custom;
 using Portal.Core.Visitors;
 
 namespace Portal.Core.Accounts;
@@ -30,6 +31,9 @@ public sealed class AccountQueries(IDbContextFactory<PortalDbContext> contextFac
             VisitorCount = db.VisitorAccounts.Count(va => va.ApplicationId == applicationId && va.AccountId == a.AccountId),
             a.FirstSeen,
             a.LastSeen,
+            a.DaysActive,
+            a.EventCount,
+            a.DisplayName,
         });
         var ordered = (sort, descending) switch
         {
@@ -39,6 +43,12 @@ public sealed class AccountQueries(IDbContextFactory<PortalDbContext> contextFac
             (AccountSort.FirstSeen, true) => rows.OrderByDescending(r => r.FirstSeen),
             (AccountSort.VisitorCount, false) => rows.OrderBy(r => r.VisitorCount),
             (AccountSort.VisitorCount, true) => rows.OrderByDescending(r => r.VisitorCount),
+            (AccountSort.DisplayName, false) => rows.OrderBy(r => r.DisplayName),
+            (AccountSort.DisplayName, true) => rows.OrderByDescending(r => r.DisplayName),
+            (AccountSort.DaysActive, false) => rows.OrderBy(r => r.DaysActive),
+            (AccountSort.DaysActive, true) => rows.OrderByDescending(r => r.DaysActive),
+            (AccountSort.EventCount, false) => rows.OrderBy(r => r.EventCount),
+            (AccountSort.EventCount, true) => rows.OrderByDescending(r => r.EventCount),
             (_, false) => rows.OrderBy(r => r.LastSeen),
             _ => rows.OrderByDescending(r => r.LastSeen),
         };
@@ -46,7 +56,7 @@ public sealed class AccountQueries(IDbContextFactory<PortalDbContext> contextFac
         var total = await accounts.CountAsync(cancellationToken);
         pageSize = Math.Clamp(pageSize, 1, 200);
         var items = await ordered.ThenBy(r => r.Id).Skip(Math.Max(0, page) * pageSize).Take(pageSize)
-            .Select(r => new AccountRow(r.AccountId, r.HasMetadata, r.VisitorCount, r.FirstSeen, r.LastSeen))
+            .Select(r => new AccountRow(r.AccountId, r.HasMetadata, r.VisitorCount, r.FirstSeen, r.LastSeen, r.DaysActive, r.EventCount, r.DisplayName))
             .ToListAsync(cancellationToken);
         return new PageOf<AccountRow>(items, total);
     }
@@ -58,8 +68,14 @@ public sealed class AccountQueries(IDbContextFactory<PortalDbContext> contextFac
         if (account is null) return null;
         var types = await CatalogueTypes.LoadAsync(db, applicationId, FieldKind.Account, MetadataDocument.FieldNames(account.MetadataJson), cancellationToken);
         var visitorCount = await db.VisitorAccounts.CountAsync(va => va.ApplicationId == applicationId && va.AccountId == accountId, cancellationToken);
-        return new AccountDetails(account.AccountId, account.HasMetadata, account.FirstSeen, account.LastSeen,
-            MetadataDocument.Parse(account.MetadataJson, types), visitorCount);
+        IReadOnlyList<MetadataGroup> metadata =
+        [
+            .. MetadataDocument.Parse(account.MetadataJson, types),
+            DefaultFields.Group(account.FirstSeen, account.LastSeen, account.DaysActive, account.EventCount, visitorCount),
+            .. await CustomValueReader.GroupAsync(db, applicationId, FieldKind.Account, accountId, cancellationToken),
+        ];
+        return new AccountDetails(account.AccountId, account.HasMetadata, account.FirstSeen, account.LastSeen, metadata, visitorCount)
+            { DisplayName = account.DisplayName };
     }
 
     /// <summary>The account's visitors, newest link first, paged on the (ApplicationId, AccountId) index.</summary>
@@ -74,7 +90,7 @@ public sealed class AccountQueries(IDbContextFactory<PortalDbContext> contextFac
                           orderby va.VisitorId
                           select new VisitorRow(v.VisitorId,
                               db.VisitorAccounts.Count(x => x.ApplicationId == applicationId && x.VisitorId == v.VisitorId),
-                              v.FirstSeen, v.LastSeen))
+                              v.FirstSeen, v.LastSeen, v.DaysActive, v.EventCount, v.DisplayName, v.Email))
             .Skip(Math.Max(0, page) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
         return new PageOf<VisitorRow>(rows, total);
     }

@@ -29,4 +29,14 @@ public static class AuditActions
     public const string ForwardingRetried = "forwarding.retried";
     public const string ForwardingDiscarded = "forwarding.discarded";
     public const string ForwardingReplayed = "forwarding.replayed";
+
+    public const string MappingDeleted = "mapping.deleted";
+
+    public const string VisitorErased = "visitor.erased";
+    public const string AccountErased = "account.erased";
+
+    public const string CustomFieldCreated = "custom-field.created";
+    public const string CustomFieldDeleted = "custom-field.deleted";
+    public const string CustomValuesSet = "custom-field.values-set";
+    public const string CustomValuesImported = "custom-field.values-imported";
 }

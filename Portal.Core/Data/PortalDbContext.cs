@@ -32,6 +32,8 @@ public abstract class PortalDbContext(DbContextOptions options)
     public DbSet<IndexWatermark> IndexWatermarks => Set<IndexWatermark>();
     public DbSet<MetadataField> MetadataFields => Set<MetadataField>();
     public DbSet<MetadataFieldOverflow> MetadataFieldOverflows => Set<MetadataFieldOverflow>();
+    public DbSet<Metadata.Custom.CustomField> CustomFields => Set<Metadata.Custom.CustomField>();
+    public DbSet<Metadata.Custom.CustomValue> CustomValues => Set<Metadata.Custom.CustomValue>();
     public DbSet<IngestionLogEntry> IngestionLog => Set<IngestionLogEntry>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<ForwardingSettings> ForwardingSettings => Set<ForwardingSettings>();

@@ -64,6 +64,7 @@ internal sealed class BatchAggregate
     {
         if (!map.TryGetValue((app, id), out var change)) map[(app, id)] = change = new EntityChange(at);
         change.See(at);
+        change.Count(at);
         return change;
     }
 }
@@ -77,6 +78,32 @@ internal sealed class EntityChange(DateTimeOffset at)
     public bool HasMetadata { get; set; }
     public Dictionary<(string GroupType, string Name), (FlatField Field, DateTimeOffset At)>? Fields { get; private set; }
 
+    /// <summary>Messages of this batch naming the entity (default metadata "number of events").</summary>
+    public long Events { get; private set; }
+
+    /// <summary>The newest UTC day of those messages, and how many distinct days they span.</summary>
+    public int LastDay { get; private set; }
+    public int DayCount => _days?.Count ?? (Events > 0 ? 1 : 0);
+
+    // Almost every entity sees one day per batch: a set only when a second day shows up.
+    private int _firstDaySeen = -1;
+    private HashSet<int>? _days;
+
+    public void Count(DateTimeOffset at)
+    {
+        Events++;
+        AddDay(Metadata.DefaultFields.Day(at));
+    }
+
+    private void AddDay(int day)
+    {
+        if (day > LastDay) LastDay = day;
+        if (_firstDaySeen < 0) { _firstDaySeen = day; return; }
+        if (_days is null && day == _firstDaySeen) return;
+        _days ??= [_firstDaySeen];
+        _days.Add(day);
+    }
+
     public void See(DateTimeOffset at)
     {
         if (at < First) First = at;
@@ -88,6 +115,9 @@ internal sealed class EntityChange(DateTimeOffset at)
         See(other.First);
         See(other.Last);
         HasMetadata |= other.HasMetadata;
+        Events += other.Events;
+        if (other._firstDaySeen >= 0) AddDay(other._firstDaySeen);
+        if (other._days is not null) foreach (var day in other._days) AddDay(day);
         if (other.Fields is null) return;
         foreach (var ((groupType, _), (field, at)) in other.Fields) Set(groupType, field, at);
     }

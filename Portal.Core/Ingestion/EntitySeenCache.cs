@@ -11,8 +11,11 @@ internal sealed class EntitySeenCache(int capacity = 200_000)
 
     private readonly Dictionary<(Guid App, string Id), (long First, long Last, bool HasMetadata)> _seen = [];
 
+    // Every batch that names an entity now adds to its event count (default metadata), so a change with events is never
+    // current: the cache only saves writes for changes that count nothing.
     public bool IsCurrent(Guid app, string id, EntityChange change) =>
         change.Fields is null
+        && change.Events == 0
         && _seen.TryGetValue((app, id), out var stored)
         && stored.First <= change.First.UtcTicks
         && change.Last.UtcTicks - stored.Last < Resolution.Ticks
@@ -34,6 +37,9 @@ internal sealed class EntitySeenCache(int capacity = 200_000)
     }
 
     public void Clear() => _seen.Clear();
+
+    /// <summary>After an erasure: the next message for this id must write (and so recreate) the row.</summary>
+    public void Forget(Guid app, string id) => _seen.Remove((app, id));
 }
 
 internal static class EntitySeenCacheExtensions

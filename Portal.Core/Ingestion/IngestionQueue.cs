@@ -9,6 +9,7 @@ public sealed class IngestionQueue
 {
     private readonly Channel<IngestionWorkItem> _channel;
     private readonly ConcurrentQueue<Guid?> _catalogueInvalidations = new();
+    private readonly ConcurrentQueue<(Guid App, Metadata.FieldKind Kind, string Id)> _erased = new();
 
     public IngestionQueue(IOptions<IngestionOptions> options)
     {
@@ -37,4 +38,15 @@ public sealed class IngestionQueue
     public void InvalidateCatalogue(Guid? applicationId = null) => _catalogueInvalidations.Enqueue(applicationId);
 
     internal bool TryTakeInvalidation(out Guid? applicationId) => _catalogueInvalidations.TryDequeue(out applicationId);
+
+    /// <summary>
+    /// Call after deleting visitors or accounts outside ingestion: the writer forgets what it remembers of them before its
+    /// next batch, so a later message for the same id writes (and so recreates) the row.
+    /// </summary>
+    public void ForgetEntities(Guid applicationId, Metadata.FieldKind kind, IEnumerable<string> ids)
+    {
+        foreach (var id in ids) _erased.Enqueue((applicationId, kind, id));
+    }
+
+    internal bool TryTakeErased(out (Guid App, Metadata.FieldKind Kind, string Id) entity) => _erased.TryDequeue(out entity);
 }

@@ -105,6 +105,8 @@ public sealed partial class IngestionWriter(
         {
             if (app is { } id) _memory.Catalogue.Clear(id); else _memory.Forget();
         }
+        while (queue.TryTakeErased(out var erased))
+            (erased.Kind == Metadata.FieldKind.Visitor ? _memory.Visitors : _memory.Accounts).Forget(erased.App, erased.Id);
 
         var now = time.GetUtcNow();
         var requests = batch.OfType<RequestWorkItem>().ToList();

@@ -20,6 +20,15 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
     private static readonly TimeSpan VisitorIndexInterval = TimeSpan.FromMilliseconds(250);
     private const int VisitorIndexMaxBehind = 50_000;
 
+    // Default metadata, one update per entity per commit. Days active grows by the batch's days past the stored last active
+    // day: a message older than that day (out of order, or late) adds nothing, so a day seen only through late messages is
+    // not counted; within one commit the days are taken as contiguous (a commit spans milliseconds of arrivals).
+    private const string Counters = """
+        EventCount = EventCount + excluded.EventCount,
+                DaysActive = DaysActive + min(excluded.DaysActive, max(0, excluded.LastActiveDay - LastActiveDay)),
+                LastActiveDay = max(LastActiveDay, excluded.LastActiveDay)
+        """;
+
     private readonly PortalDbContext _db;
     private readonly SqliteConnection _connection;
     private readonly IngestionOptions _options;
@@ -66,27 +75,34 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
             VALUES ($app, $messageId, $type, $name, $visitor, $account, $payload, $ts, $received, $groupType, $original)
             ON CONFLICT (ApplicationId, MessageId) DO NOTHING
             """, "$app", "$messageId", "$type", "$name", "$visitor", "$account", "$payload", "$ts", "$received", "$groupType", "$original");
-        _touchVisitor = Command("""
-            INSERT INTO Visitors (ApplicationId, VisitorId, MetadataJson, FirstSeen, LastSeen) VALUES ($app, $id, '{}', $first, $last)
-            ON CONFLICT (ApplicationId, VisitorId) DO UPDATE SET FirstSeen = min(FirstSeen, excluded.FirstSeen), LastSeen = max(LastSeen, excluded.LastSeen)
-            """, "$app", "$id", "$first", "$last");
+        _touchVisitor = Command($$"""
+            INSERT INTO Visitors (ApplicationId, VisitorId, MetadataJson, FirstSeen, LastSeen, EventCount, DaysActive, LastActiveDay)
+            VALUES ($app, $id, '{}', $first, $last, $events, $days, $day)
+            ON CONFLICT (ApplicationId, VisitorId) DO UPDATE SET FirstSeen = min(FirstSeen, excluded.FirstSeen), LastSeen = max(LastSeen, excluded.LastSeen),
+                {{Counters}}
+            """, "$app", "$id", "$first", "$last", "$events", "$days", "$day");
         _selectVisitor = Command("SELECT MetadataJson FROM Visitors WHERE ApplicationId = $app AND VisitorId = $id", "$app", "$id");
-        _upsertVisitor = Command("""
-            INSERT INTO Visitors (ApplicationId, VisitorId, MetadataJson, FirstSeen, LastSeen) VALUES ($app, $id, $meta, $first, $last)
+        _upsertVisitor = Command($"""
+            INSERT INTO Visitors (ApplicationId, VisitorId, MetadataJson, FirstSeen, LastSeen, EventCount, DaysActive, LastActiveDay, DisplayName, Email)
+            VALUES ($app, $id, $meta, $first, $last, $events, $days, $day, $name, $email)
             ON CONFLICT (ApplicationId, VisitorId) DO UPDATE SET MetadataJson = excluded.MetadataJson,
-                FirstSeen = min(FirstSeen, excluded.FirstSeen), LastSeen = max(LastSeen, excluded.LastSeen)
-            """, "$app", "$id", "$meta", "$first", "$last");
-        _touchAccount = Command("""
-            INSERT INTO Accounts (ApplicationId, AccountId, MetadataJson, HasMetadata, FirstSeen, LastSeen) VALUES ($app, $id, '{}', $has, $first, $last)
+                FirstSeen = min(FirstSeen, excluded.FirstSeen), LastSeen = max(LastSeen, excluded.LastSeen),
+                DisplayName = coalesce(excluded.DisplayName, DisplayName), Email = coalesce(excluded.Email, Email), {Counters}
+            """, "$app", "$id", "$meta", "$first", "$last", "$events", "$days", "$day", "$name", "$email");
+        _touchAccount = Command($$"""
+            INSERT INTO Accounts (ApplicationId, AccountId, MetadataJson, HasMetadata, FirstSeen, LastSeen, EventCount, DaysActive, LastActiveDay)
+            VALUES ($app, $id, '{}', $has, $first, $last, $events, $days, $day)
             ON CONFLICT (ApplicationId, AccountId) DO UPDATE SET HasMetadata = HasMetadata | excluded.HasMetadata,
-                FirstSeen = min(FirstSeen, excluded.FirstSeen), LastSeen = max(LastSeen, excluded.LastSeen)
-            """, "$app", "$id", "$has", "$first", "$last");
+                FirstSeen = min(FirstSeen, excluded.FirstSeen), LastSeen = max(LastSeen, excluded.LastSeen), {{Counters}}
+            """, "$app", "$id", "$has", "$first", "$last", "$events", "$days", "$day");
         _selectAccount = Command("SELECT MetadataJson FROM Accounts WHERE ApplicationId = $app AND AccountId = $id", "$app", "$id");
-        _upsertAccount = Command("""
-            INSERT INTO Accounts (ApplicationId, AccountId, MetadataJson, HasMetadata, FirstSeen, LastSeen) VALUES ($app, $id, $meta, $has, $first, $last)
+        _upsertAccount = Command($"""
+            INSERT INTO Accounts (ApplicationId, AccountId, MetadataJson, HasMetadata, FirstSeen, LastSeen, EventCount, DaysActive, LastActiveDay, DisplayName)
+            VALUES ($app, $id, $meta, $has, $first, $last, $events, $days, $day, $name)
             ON CONFLICT (ApplicationId, AccountId) DO UPDATE SET MetadataJson = excluded.MetadataJson, HasMetadata = HasMetadata | excluded.HasMetadata,
-                FirstSeen = min(FirstSeen, excluded.FirstSeen), LastSeen = max(LastSeen, excluded.LastSeen)
-            """, "$app", "$id", "$meta", "$has", "$first", "$last");
+                FirstSeen = min(FirstSeen, excluded.FirstSeen), LastSeen = max(LastSeen, excluded.LastSeen),
+                DisplayName = coalesce(excluded.DisplayName, DisplayName), {Counters}
+            """, "$app", "$id", "$meta", "$has", "$first", "$last", "$events", "$days", "$day", "$name");
         _insertLink = Command("""
             INSERT INTO VisitorAccounts (ApplicationId, VisitorId, AccountId, LinkedAt) VALUES ($app, $visitor, $account, $at)
             ON CONFLICT DO NOTHING
@@ -301,6 +317,7 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
             p["$first"].Value = change.First.UtcTicks;
             p["$last"].Value = change.Last.UtcTicks;
             if (hasMetadataColumn) p["$has"].Value = change.HasMetadata;
+            SetCounters(p, change);
             touch.ExecuteNonQuery();
             return;
         }
@@ -316,7 +333,18 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
         u["$first"].Value = change.First.UtcTicks;
         u["$last"].Value = change.Last.UtcTicks;
         if (hasMetadataColumn) u["$has"].Value = change.HasMetadata;
+        SetCounters(u, change);
+        var (name, email) = EntityNames.From(change);
+        u["$name"].Value = (object?)name ?? DBNull.Value;
+        if (u.Contains("$email")) u["$email"].Value = (object?)email ?? DBNull.Value;
         upsert.ExecuteNonQuery();
+    }
+
+    private static void SetCounters(SqliteParameterCollection p, EntityChange change)
+    {
+        p["$events"].Value = change.Events;
+        p["$days"].Value = change.DayCount;
+        p["$day"].Value = change.LastDay;
     }
 
     private void WriteCatalogue(CataloguePlan catalogue)

@@ -13,7 +13,8 @@ namespace Portal.Core.Metadata;
 /// The Data Mappings catalogue: fields per application and kind, merged across group types, filtered,
 /// sorted and paged in the database; and the Admin's edits (display name, type override, hidden).
 /// </summary>
-public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFactory<PortalDbContext> contextFactory, AuditLog audit)
+public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFactory<PortalDbContext> contextFactory, AuditLog audit,
+    Ingestion.IngestionQueue queue, TimeProvider time)
 {
     public const int MaxDisplayNameLength = 256;
 
@@ -23,6 +24,7 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
     public async Task<PageOf<DataMappingRow>> QueryAsync(DataMappingsQuery query, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await DefaultFields.EnsureCatalogueAsync(db, query.ApplicationId, query.Kind, time, cancellationToken);
         var groups = Filter(db, query);
         var total = await groups.CountAsync(cancellationToken);
         var pageSize = Math.Clamp(query.PageSize, 1, 500);
@@ -38,6 +40,7 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
     public async Task<IReadOnlyList<DataMappingRow>> QueryAllAsync(DataMappingsQuery query, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await DefaultFields.EnsureCatalogueAsync(db, query.ApplicationId, query.Kind, time, cancellationToken);
         var keys = await Sort(Filter(db, query), query.SortBy, query.Descending)
             .Take(MaxExportRows)
             .Select(g => new { g.EventName, g.Name })
@@ -112,6 +115,10 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
             .Where(f => f.ApplicationId == key.ApplicationId && f.Kind == key.Kind && f.EventName == key.EventName && f.Name == key.Name)
             .ToListAsync(cancellationToken);
         if (members.Count == 0) return OperationResult.Fail("That field is no longer in the catalogue.");
+        if (members.Any(f => f.GroupType == GroupTypes.Default))
+            return OperationResult.Fail("Default fields are computed by Portal: their name, type and visibility cannot be changed.");
+        if (edit.TypeOverride is not null && members.Any(f => f.GroupType == GroupTypes.Custom))
+            return OperationResult.Fail("A custom field has the type it was defined with: it cannot be overridden.");
 
         var defaults = await DefaultNamesAsync(db, key.ApplicationId, key.Kind, [key.EventName], cancellationToken);
         if (displayName is not null && await DisplayNameTakenAsync(db, key, displayName, defaults, cancellationToken))
@@ -137,6 +144,37 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
         await audit.RecordAsync(actor.Name, AuditActions.MappingChanged, target, string.Join("; ", changes), cancellationToken);
         return OperationResult.Success;
     }
+
+    /// <summary>
+    /// Removes a field from the catalogue (every group type ingestion feeds); it comes back when a message sends it again.
+    /// Values already stored on visitors and accounts stay. Default fields cannot be deleted; custom fields go with their definition.
+    /// </summary>
+    public async Task<OperationResult> DeleteAsync(FieldKey key, CancellationToken cancellationToken = default)
+    {
+        if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult.Fail(CurrentUserExtensions.AdminOnly);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var members = await db.MetadataFields
+            .Where(f => f.ApplicationId == key.ApplicationId && f.Kind == key.Kind && f.EventName == key.EventName && f.Name == key.Name)
+            .ToListAsync(cancellationToken);
+        if (members.Count == 0) return OperationResult.Fail("That field is no longer in the catalogue.");
+        if (members.Any(f => f.GroupType == GroupTypes.Default))
+            return OperationResult.Fail("Default fields are computed by Portal and cannot be deleted.");
+        var sent = members.Where(f => !GroupTypes.IsPortalOwned(f.GroupType)).ToList();
+        if (sent.Count == 0) return OperationResult.Fail("Custom fields are deleted with their definition, under Custom fields.");
+
+        db.MetadataFields.RemoveRange(sent);
+        await db.SaveChangesAsync(cancellationToken);
+        // The writer's catalogue cache must forget the field, or it would not count it as new when it is sent again.
+        queue.InvalidateCatalogue(key.ApplicationId);
+
+        var appName = await db.Applications.Where(a => a.Id == key.ApplicationId).Select(a => a.Name).SingleOrDefaultAsync(cancellationToken);
+        await audit.RecordAsync(actor.Name, AuditActions.MappingDeleted, Target(appName, key),
+            $"group types: {string.Join(", ", sent.Select(f => GroupTypes.DisplayName(f.GroupType)))}", cancellationToken);
+        return OperationResult.Success;
+    }
+
+    private static string Target(string? appName, FieldKey key) =>
+        $"{appName ?? key.ApplicationId.ToString()} · {FieldTypeNames.Display(key.Kind)} field {(key.EventName.Length > 0 ? $"{key.EventName} / " : "")}{key.Name}";
 
     private static string Quote(string? value) => value is null ? "(default)" : $"\"{value}\"";
     private static string TypeText(FieldType? type) => type is { } t ? FieldTypeNames.Display(t) : "(inferred)";
@@ -172,6 +210,8 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
                 Truncated = g.Max(f => f.ValuesTruncated ? 1 : 0),
                 Segment = g.Count(f => f.GroupType == GroupTypes.Segment),
                 Agent = g.Count(f => f.GroupType == GroupTypes.Agent),
+                PortalOwned = g.Count(f => f.GroupType == GroupTypes.Default || f.GroupType == GroupTypes.Custom),
+                Default = g.Count(f => f.GroupType == GroupTypes.Default),
                 // SQLite has no bitwise-OR aggregate; six MAXes of single bits make one.
                 TypeBits = g.Max(f => f.TypesSeen & 1) | g.Max(f => f.TypesSeen & 2) | g.Max(f => f.TypesSeen & 4)
                     | g.Max(f => f.TypesSeen & 8) | g.Max(f => f.TypesSeen & 16) | g.Max(f => f.TypesSeen & 32),
@@ -181,6 +221,8 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
 
         if (query.GroupType == GroupTypes.Segment) groups = groups.Where(g => g.Segment > 0);
         else if (query.GroupType == GroupTypes.Agent) groups = groups.Where(g => g.Agent > 0);
+        else if (query.GroupType == GroupTypes.Default) groups = groups.Where(g => g.Default > 0);
+        else if (query.GroupType == GroupTypes.Custom) groups = groups.Where(g => g.PortalOwned > g.Default);
 
         var flags = query.AnyFlags;
         if (!query.ShowHidden && !flags.HasFlag(FieldFlags.Hidden)) groups = groups.Where(g => g.Hidden == 0);
@@ -300,7 +342,14 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
         };
     }
 
-    private static int GroupTypeOrder(string groupType) => groupType == GroupTypes.Segment ? 0 : groupType == GroupTypes.Agent ? 1 : 2;
+    private static int GroupTypeOrder(string groupType) => groupType switch
+    {
+        GroupTypes.Segment => 0,
+        GroupTypes.Agent => 1,
+        GroupTypes.Default => 2,
+        GroupTypes.Custom => 3,
+        _ => 4,
+    };
 
     internal static IReadOnlyList<string> ParseSamples(string samplesJson)
     {
@@ -327,6 +376,8 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
         public int Truncated { get; init; }
         public int Segment { get; init; }
         public int Agent { get; init; }
+        public int PortalOwned { get; init; }
+        public int Default { get; init; }
         public int TypeBits { get; init; }
         public int Type { get; init; }
         public required string SortDisplayName { get; init; }

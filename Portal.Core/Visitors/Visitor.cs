@@ -12,6 +12,21 @@ public sealed class Visitor
 
     public DateTimeOffset FirstSeen { get; set; }
     public DateTimeOffset LastSeen { get; set; }
+
+    /// <summary>Default metadata the writer keeps (see <see cref="Metadata.DefaultFields"/>): messages stored for this visitor.</summary>
+    public long EventCount { get; set; }
+
+    /// <summary>Distinct UTC days with a message, counted as <see cref="LastActiveDay"/> moves forward.</summary>
+    public int DaysActive { get; set; }
+
+    /// <summary>The newest UTC day (days since 0001-01-01) counted in <see cref="DaysActive"/>.</summary>
+    public int LastActiveDay { get; set; }
+
+    /// <summary>A name from the metadata (name, displayName, fullName, firstName + lastName), for lists.</summary>
+    public string? DisplayName { get; set; }
+
+    /// <summary>An email address from the metadata (email, emailAddress), for lists.</summary>
+    public string? Email { get; set; }
 }
 
 /// <summary>A visitor's membership of an account.</summary>

@@ -3,14 +3,16 @@ using Portal.Core.Common;
 using Portal.Core.Data;
 using Portal.Core.Events;
 using Portal.Core.Metadata;
+using Portal.Core.Metadata.Custom;
 
 namespace Portal.Core.Visitors;
 
 /// <summary>The Visitors pages: search by id or metadata value, and one visitor's details.</summary>
 public sealed class VisitorQueries(IDbContextFactory<PortalDbContext> contextFactory)
 {
+    /// <summary>Visitors of an application; <paramref name="sort"/> null keeps each search's natural order (id for an id prefix, else newest first).</summary>
     public async Task<PageOf<VisitorRow>> SearchAsync(Guid applicationId, string? search, VisitorSearchMode mode, int page, int pageSize,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, VisitorSort? sort = null, bool descending = false)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var visitors = db.Visitors.AsNoTracking().Where(v => v.ApplicationId == applicationId);
@@ -46,14 +48,28 @@ public sealed class VisitorQueries(IDbContextFactory<PortalDbContext> contextFac
         }
 
         var total = await ordered.CountAsync(cancellationToken);
+        if (sort is { } by) ordered = Sort(ordered, by, descending);
         pageSize = Math.Clamp(pageSize, 1, 200);
         var rows = await ordered.Skip(Math.Max(0, page) * pageSize).Take(pageSize)
             .Select(v => new VisitorRow(v.VisitorId,
                 db.VisitorAccounts.Count(va => va.ApplicationId == applicationId && va.VisitorId == v.VisitorId),
-                v.FirstSeen, v.LastSeen))
+                v.FirstSeen, v.LastSeen, v.DaysActive, v.EventCount, v.DisplayName, v.Email))
             .ToListAsync(cancellationToken);
         return new PageOf<VisitorRow>(rows, total);
     }
+
+    // No index behind the default-metadata columns: sorting by them reads the application's visitors once (an index each
+    // would cost the writer a random B-tree page per visitor per commit).
+    private static IOrderedQueryable<Visitor> Sort(IQueryable<Visitor> visitors, VisitorSort sort, bool descending) => (sort switch
+    {
+        VisitorSort.VisitorId => descending ? visitors.OrderByDescending(v => v.VisitorId) : visitors.OrderBy(v => v.VisitorId),
+        VisitorSort.DisplayName => descending ? visitors.OrderByDescending(v => v.DisplayName) : visitors.OrderBy(v => v.DisplayName),
+        VisitorSort.Email => descending ? visitors.OrderByDescending(v => v.Email) : visitors.OrderBy(v => v.Email),
+        VisitorSort.FirstSeen => descending ? visitors.OrderByDescending(v => v.FirstSeen) : visitors.OrderBy(v => v.FirstSeen),
+        VisitorSort.DaysActive => descending ? visitors.OrderByDescending(v => v.DaysActive) : visitors.OrderBy(v => v.DaysActive),
+        VisitorSort.EventCount => descending ? visitors.OrderByDescending(v => v.EventCount) : visitors.OrderBy(v => v.EventCount),
+        _ => descending ? visitors.OrderByDescending(v => v.LastSeen) : visitors.OrderBy(v => v.LastSeen),
+    }).ThenBy(v => v.Id);
 
     public async Task<VisitorDetails?> GetAsync(Guid applicationId, string visitorId, int recentEvents = 25, CancellationToken cancellationToken = default)
     {
@@ -71,7 +87,13 @@ public sealed class VisitorQueries(IDbContextFactory<PortalDbContext> contextFac
             .Take(200).ToListAsync(cancellationToken);
         var recent = await VisitorTrackIndex.RecentAsync(db, applicationId, visitorId, Math.Clamp(recentEvents, 1, 200), cancellationToken);
 
-        return new VisitorDetails(visitor.VisitorId, visitor.FirstSeen, visitor.LastSeen, MetadataDocument.Parse(visitor.MetadataJson, types),
-            links, recent.Select(EventIndexQueries.ToRow).ToList());
+        IReadOnlyList<MetadataGroup> metadata =
+        [
+            .. MetadataDocument.Parse(visitor.MetadataJson, types),
+            DefaultFields.Group(visitor.FirstSeen, visitor.LastSeen, visitor.DaysActive, visitor.EventCount),
+            .. await CustomValueReader.GroupAsync(db, applicationId, FieldKind.Visitor, visitorId, cancellationToken),
+        ];
+        return new VisitorDetails(visitor.VisitorId, visitor.FirstSeen, visitor.LastSeen, metadata,
+            links, recent.Select(EventIndexQueries.ToRow).ToList()) { DisplayName = visitor.DisplayName, Email = visitor.Email };
     }
 }

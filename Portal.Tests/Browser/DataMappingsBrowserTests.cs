@@ -52,8 +52,8 @@ public sealed class DataMappingsBrowserTests(BrowserFixture browser) : IDisposab
             await ExpectFieldAsync(page, "score", "number (float)");
             await ExpectFieldAsync(page, "vip", "boolean");
             await ExpectFieldAsync(page, "signed_up_at", "date");
-            // groupId links the visitor to its account; it is not visitor metadata.
-            await Assertions.Expect(FieldNames(page)).ToHaveCountAsync(5);
+            // groupId links the visitor to its account; it is not visitor metadata. The other four are Portal's default fields.
+            await Assertions.Expect(FieldNames(page)).ToHaveCountAsync(5 + 4);
 
             await OpenTabAsync(page, "Account", "tab-account");
             await ExpectFieldAsync(page, "company_name", "text");

@@ -53,7 +53,8 @@ public sealed class LayoutBrowserTests(BrowserFixture browser) : IDisposable
             await page.SignInAsync(PortalAppFactory.AdminEmail);
             await page.GotoAsync($"/applications/{app.Id}/data-mappings");
             await page.WaitForCircuitAsync();
-            await Assertions.Expect(page.Locator("[data-testid=field-grid] tbody tr code.portal-field-name")).ToHaveCountAsync(10);
+            // Ten sent fields and Portal's four default ones.
+            await Assertions.Expect(page.Locator("[data-testid=field-grid] tbody tr code.portal-field-name")).ToHaveCountAsync(10 + 4);
 
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath("data-mappings-1280x800.png") });
             await AssertFitsAsync(page);

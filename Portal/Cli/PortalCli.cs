@@ -34,6 +34,8 @@ public static class PortalCli
             KeysCommands.Create(services, output),
             SendTestEventCommand.Create(services, output),
             BackupCommand.Create(services, output),
+            EraseCommands.Visitors(services, output),
+            EraseCommands.Accounts(services, output),
         };
         var parsed = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error };

@@ -28,18 +28,29 @@ internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, Ingest
         RETURNING "ApplicationId", "MessageId"
         """;
 
-    private const string TouchVisitors = """
-        INSERT INTO "Visitors" ("ApplicationId", "VisitorId", "MetadataJson", "FirstSeen", "LastSeen")
-        SELECT a, i, '{}', f, l FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS t(a, i, f, l)
-        ON CONFLICT ("ApplicationId", "VisitorId") DO UPDATE SET
-            "FirstSeen" = LEAST("Visitors"."FirstSeen", excluded."FirstSeen"), "LastSeen" = GREATEST("Visitors"."LastSeen", excluded."LastSeen")
+    // Default metadata, as SqliteIngestionStore keeps it (see the remark on days active there).
+    private static string Counters(string table) => $"""
+        "EventCount" = "{table}"."EventCount" + excluded."EventCount",
+            "DaysActive" = "{table}"."DaysActive" + LEAST(excluded."DaysActive", GREATEST(0, excluded."LastActiveDay" - "{table}"."LastActiveDay")),
+            "LastActiveDay" = GREATEST("{table}"."LastActiveDay", excluded."LastActiveDay")
         """;
 
-    private const string TouchAccounts = """
-        INSERT INTO "Accounts" ("ApplicationId", "AccountId", "MetadataJson", "HasMetadata", "FirstSeen", "LastSeen")
-        SELECT a, i, '{}', h, f, l FROM unnest($1::uuid[], $2::text[], $3::boolean[], $4::timestamptz[], $5::timestamptz[]) AS t(a, i, h, f, l)
+    private static readonly string TouchVisitors = $$"""
+        INSERT INTO "Visitors" ("ApplicationId", "VisitorId", "MetadataJson", "FirstSeen", "LastSeen", "EventCount", "DaysActive", "LastActiveDay")
+        SELECT a, i, '{}', f, l, e, d, y FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::bigint[], $6::int[], $7::int[])
+            AS t(a, i, f, l, e, d, y)
+        ON CONFLICT ("ApplicationId", "VisitorId") DO UPDATE SET
+            "FirstSeen" = LEAST("Visitors"."FirstSeen", excluded."FirstSeen"), "LastSeen" = GREATEST("Visitors"."LastSeen", excluded."LastSeen"),
+            {{Counters("Visitors")}}
+        """;
+
+    private static readonly string TouchAccounts = $$"""
+        INSERT INTO "Accounts" ("ApplicationId", "AccountId", "MetadataJson", "HasMetadata", "FirstSeen", "LastSeen", "EventCount", "DaysActive", "LastActiveDay")
+        SELECT a, i, '{}', h, f, l, e, d, y
+        FROM unnest($1::uuid[], $2::text[], $3::boolean[], $4::timestamptz[], $5::timestamptz[], $6::bigint[], $7::int[], $8::int[]) AS t(a, i, h, f, l, e, d, y)
         ON CONFLICT ("ApplicationId", "AccountId") DO UPDATE SET "HasMetadata" = "Accounts"."HasMetadata" OR excluded."HasMetadata",
-            "FirstSeen" = LEAST("Accounts"."FirstSeen", excluded."FirstSeen"), "LastSeen" = GREATEST("Accounts"."LastSeen", excluded."LastSeen")
+            "FirstSeen" = LEAST("Accounts"."FirstSeen", excluded."FirstSeen"), "LastSeen" = GREATEST("Accounts"."LastSeen", excluded."LastSeen"),
+            {{Counters("Accounts")}}
         """;
 
     private const string InsertLinks = """
@@ -219,11 +230,14 @@ internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, Ingest
     {
         if (visitors.Count > 0)
             batch.BatchCommands.Add(Command(TouchVisitors, visitors.Select(v => v.App).ToArray(), visitors.Select(v => v.Id).ToArray(),
-                visitors.Select(v => Utc(v.Change.First)).ToArray(), visitors.Select(v => Utc(v.Change.Last)).ToArray()));
+                visitors.Select(v => Utc(v.Change.First)).ToArray(), visitors.Select(v => Utc(v.Change.Last)).ToArray(),
+                visitors.Select(v => v.Change.Events).ToArray(), visitors.Select(v => v.Change.DayCount).ToArray(),
+                visitors.Select(v => v.Change.LastDay).ToArray()));
         if (accounts.Count > 0)
             batch.BatchCommands.Add(Command(TouchAccounts, accounts.Select(a => a.App).ToArray(), accounts.Select(a => a.Id).ToArray(),
                 accounts.Select(a => a.Change.HasMetadata).ToArray(), accounts.Select(a => Utc(a.Change.First)).ToArray(),
-                accounts.Select(a => Utc(a.Change.Last)).ToArray()));
+                accounts.Select(a => Utc(a.Change.Last)).ToArray(), accounts.Select(a => a.Change.Events).ToArray(),
+                accounts.Select(a => a.Change.DayCount).ToArray(), accounts.Select(a => a.Change.LastDay).ToArray()));
     }
 
     private static async Task MergeMetadataAsync(NpgsqlConnection connection, string table, string idColumn,
@@ -243,10 +257,14 @@ internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, Ingest
             while (await reader.ReadAsync(cancellationToken)) existing[(reader.GetGuid(0), reader.GetString(1))] = reader.GetString(2);
         }
         var merged = withFields.Select(e => MetadataMerge.Apply(existing.GetValueOrDefault((e.App, e.Id)), e.Change.Fields!)).ToArray();
+        var names = withFields.Select(e => EntityNames.From(e.Change)).ToArray();
+        // Accounts keep a name only; visitors a name and an email.
+        var email = table == "Visitors" ? """, "Email" = COALESCE(k.e, t."Email")""" : "";
         await using var update = Single(connection, $"""
-            UPDATE "{table}" t SET "MetadataJson" = k.m FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(a, i, m)
+            UPDATE "{table}" t SET "MetadataJson" = k.m, "DisplayName" = COALESCE(k.n, t."DisplayName"){email}
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS k(a, i, m, n, e)
             WHERE t."ApplicationId" = k.a AND t."{idColumn}" = k.i
-            """, apps, ids, merged);
+            """, apps, ids, merged, names.Select(n => n.Name).ToArray(), names.Select(n => n.Email).ToArray());
         await update.ExecuteNonQueryAsync(cancellationToken);
     }
 

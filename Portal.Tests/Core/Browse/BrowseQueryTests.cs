@@ -43,8 +43,8 @@ public class BrowseQueryTests : CoreTestBase
 
         var visitor = (await Get<VisitorQueries>().GetAsync(app, "u1"))!;
 
-        var segment = Assert.Single(visitor.Metadata);
-        Assert.Equal(GroupTypes.Segment, segment.GroupType);
+        Assert.Equal([GroupTypes.Segment, GroupTypes.Default], visitor.Metadata.Select(g => g.GroupType));
+        var segment = visitor.Metadata[0];
         Assert.Equal(FieldType.Boolean, segment.Values.Single(v => v.Name == "beta").Type);
         Assert.Equal(FieldType.Float, segment.Values.Single(v => v.Name == "logins").Type);
         Assert.False(Assert.Single(visitor.Accounts).HasMetadata);
@@ -65,7 +65,7 @@ public class BrowseQueryTests : CoreTestBase
 
         Assert.Equal([("acme", 2, true), ("named-only", 1, false)], page.Items.Select(a => (a.AccountId, a.VisitorCount, a.HasMetadata)));
         Assert.Equal(["u1", "u2"], (await accounts.VisitorsAsync(app, "acme", 0, 10)).Items.Select(v => v.VisitorId));
-        Assert.Equal("Acme", (await accounts.GetAsync(app, "acme"))!.Metadata.Single().Values.Single().Text);
+        Assert.Equal("Acme", (await accounts.GetAsync(app, "acme"))!.Metadata.Single(g => g.GroupType == GroupTypes.Segment).Values.Single().Text);
     }
 
     [Fact]

@@ -18,7 +18,9 @@ public sealed class OddValuesTests : IngestionTestBase
         await SendAsync(new { type = "identify", userId = "u-1", traits = new { tags = new[] { 1, 2, 3 } } });
         await SendAgentAsync("""{"visitor":{"id":"u-1","tags":["a","b"]}}""");
 
-        var row = Assert.Single((await Get<DataMappingsService>().QueryAsync(new DataMappingsQuery(AppId, FieldKind.Visitor))).Items);
+        // Sent fields only: Portal's default fields are listed beside them.
+        var row = Assert.Single((await Get<DataMappingsService>().QueryAsync(new DataMappingsQuery(AppId, FieldKind.Visitor))).Items,
+            r => !r.GroupTypes.Contains(GroupTypes.Default));
         Assert.Equal(("tags", FieldType.List, false), (row.Name, row.InferredType, row.HasTypeConflict));
         Assert.Equal([GroupTypes.Segment, GroupTypes.Agent], row.GroupTypes);
         Assert.True(row.ListIsAgentOnlyAtPendo);
@@ -34,7 +36,7 @@ public sealed class OddValuesTests : IngestionTestBase
         await SendAsync("""{"type":"identify","userId":"u-1","timestamp":"2026-02-02T00:00:00Z","traits":{"plan":null}}""");
 
         var visitor = (await Get<VisitorQueries>().GetAsync(AppId, "u-1"))!;
-        var values = Assert.Single(visitor.Metadata).Values;
+        var values = Assert.Single(visitor.Metadata, g => g.GroupType != GroupTypes.Default).Values;
         Assert.Equal(["seats"], values.Select(v => v.Name));
         Assert.DoesNotContain(values, v => v.Text == "null");
         // Data Mappings counts the one real value, not the clearing.
@@ -43,7 +45,7 @@ public sealed class OddValuesTests : IngestionTestBase
 
         // An older value arriving late does not bring the cleared one back.
         await SendAsync(new { type = "identify", userId = "u-1", timestamp = "2026-02-01T12:00:00Z", traits = new { plan = "free" } });
-        Assert.DoesNotContain((await Get<VisitorQueries>().GetAsync(AppId, "u-1"))!.Metadata.Single().Values, v => v.Name == "plan");
+        Assert.DoesNotContain((await Get<VisitorQueries>().GetAsync(AppId, "u-1"))!.Metadata.Single(g => g.GroupType == GroupTypes.Segment).Values, v => v.Name == "plan");
     }
 
     [Fact]
@@ -56,8 +58,8 @@ public sealed class OddValuesTests : IngestionTestBase
         Assert.Equal(MessageOutcomeKind.Accepted, outcome.Outcome);
         Assert.StartsWith("2 fields with an empty name dropped", outcome.Reason);
         var fields = (await Get<DataMappingsService>().QueryAsync(new DataMappingsQuery(AppId, FieldKind.Visitor))).Items;
-        Assert.Equal(["plan"], fields.Select(f => f.Name));
-        Assert.Equal(["plan"], (await Get<VisitorQueries>().GetAsync(AppId, "u-1"))!.Metadata.Single().Values.Select(v => v.Name));
+        Assert.Equal(["plan"], fields.Where(f => !f.GroupTypes.Contains(GroupTypes.Default)).Select(f => f.Name));
+        Assert.Equal(["plan"], (await Get<VisitorQueries>().GetAsync(AppId, "u-1"))!.Metadata.Single(g => g.GroupType == GroupTypes.Segment).Values.Select(v => v.Name));
         await using var db = await DbAsync();
         Assert.Contains("2 fields with an empty name dropped", (await db.IngestionLog.SingleAsync()).OutcomesJson);
     }

@@ -39,6 +39,19 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
         ["users reset password"] = async a => (await Svc<UserAdminService>(a).ResetPasswordAsync(a.UserId, "another-long-password")).Succeeded,
         ["mappings edit"] = async a => (await Svc<DataMappingsService>(a).UpdateAsync(new FieldKey(a.AppId, FieldKind.Visitor, "", "plan"),
             new FieldEdit("Plan!", FieldType.Text, true))).Succeeded,
+        ["mappings delete field"] = async a => (await Svc<DataMappingsService>(a).DeleteAsync(new FieldKey(a.AppId, FieldKind.Visitor, "", "plan"))).Succeeded,
+        ["visitors erase"] = async a => (await Svc<Portal.Core.Erasure.ErasureService>(a).DeleteVisitorAsync(a.AppId, "u1")).Succeeded,
+        ["accounts erase"] = async a => (await Svc<Portal.Core.Erasure.ErasureService>(a).DeleteAccountAsync(a.AppId, "acme")).Succeeded,
+        ["visitors erase many"] = async a => (await Svc<Portal.Core.Erasure.ErasureService>(a).DeleteManyAsync(a.AppId, FieldKind.Visitor, ["u1"])).Succeeded,
+        ["custom field create"] = async a => (await Svc<Portal.Core.Metadata.Custom.CustomFieldService>(a).CreateAsync(a.AppId, FieldKind.Visitor, "seats", FieldType.Integer)).Succeeded,
+        ["custom field delete"] = async a => (await Svc<Portal.Core.Metadata.Custom.CustomFieldService>(a).DeleteAsync(a.AppId, FieldKind.Visitor, "tier")).Succeeded,
+        ["custom value set"] = async a => (await Svc<Portal.Core.Metadata.Custom.CustomFieldService>(a).SetValueAsync(a.AppId, FieldKind.Visitor, "u1", "tier", "gold")).Succeeded,
+        ["custom values import"] = async a =>
+        {
+            var custom = Svc<Portal.Core.Metadata.Custom.CustomFieldService>(a);
+            var upload = await custom.PreviewAsync(a.AppId, FieldKind.Visitor, new MemoryStream("id,tier\nu1,gold\n"u8.ToArray()));
+            return (await custom.ImportAsync(upload)).Succeeded;
+        },
         ["test event send"] = async a => (await Svc<TestEventRunner>(a).SendAsync(
             new TestEventRequest(a.KeyId, TestEventTarget.Custom("http://127.0.0.1:9"), "{\"type\":\"track\",\"event\":\"x\",\"userId\":\"u\"}", 1))).Error is null,
         ["test event send with key"] = async a => (await Svc<TestEventRunner>(a).SendWithKeyAsync(ApiKeyFormat.Generate(),
@@ -88,6 +101,13 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
         Assert.True(await Operations["forwarding retry"](arranged));
         Assert.True(await Operations["forwarding replay"](arranged));
         Assert.True(await Operations["forwarding off"](arranged));
+        Assert.True(await Operations["custom field create"](arranged));
+        Assert.True(await Operations["custom value set"](arranged));
+        Assert.True(await Operations["custom values import"](arranged));
+        Assert.True(await Operations["custom field delete"](arranged));
+        Assert.True(await Operations["accounts erase"](arranged));
+        Assert.True(await Operations["visitors erase"](arranged));
+        Assert.True(await Operations["mappings delete field"](arranged));
     }
 
     private static T Svc<T>(Arranged arranged) where T : notnull => (T)arranged.As(typeof(T));
@@ -99,7 +119,11 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
         Assert.True((await Get<UserAdminService>().CreateAsync("someone@portal.test", PortalAppFactory.Password, PortalRoles.Admin)).Succeeded);
         Assert.True((await Get<UserAdminService>().CreateAsync("other@portal.test", PortalAppFactory.Password, PortalRoles.Admin)).Succeeded);
         var user = (await Get<UserAdminService>().ListAsync()).Single(u => u.Email == "someone@portal.test");
-        await new Browse.BrowseData(Get<IDbContextFactory<PortalDbContext>>()).FieldAsync(app.Id, FieldKind.Visitor, GroupTypes.Segment, "plan");
+        var data = new Browse.BrowseData(Get<IDbContextFactory<PortalDbContext>>());
+        await data.FieldAsync(app.Id, FieldKind.Visitor, GroupTypes.Segment, "plan");
+        await data.VisitorAsync(app.Id, "u1", accounts: ["acme"]);
+        await data.AccountAsync(app.Id, "acme", hasMetadata: true);
+        Assert.True((await Get<Portal.Core.Metadata.Custom.CustomFieldService>().CreateAsync(app.Id, FieldKind.Visitor, "tier", FieldType.Text)).Succeeded);
         Assert.True((await Get<ForwardingService>().EnableAsync(app.Id, "US", pendoKey: ApiKeyFormat.Generate())).Succeeded);
         await using (var db = await Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
         {
@@ -123,7 +147,13 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
         var forwarding = await db.ForwardingSettings.AsNoTracking().OrderBy(f => f.ApplicationId)
             .Select(f => $"{f.ApplicationId}|{f.Enabled}|{f.Region}|{f.KeyHint}|{f.ChangedBy}").ToListAsync();
         var outbox = await db.ForwardingOutbox.AsNoTracking().OrderBy(m => m.Id).Select(m => $"{m.Id}|{m.MessageId}|{m.State}|{m.DueAt}").ToListAsync();
+        var visitors = await db.Visitors.AsNoTracking().OrderBy(v => v.VisitorId).Select(v => v.VisitorId).ToListAsync();
+        var accounts = await db.Accounts.AsNoTracking().OrderBy(a => a.AccountId).Select(a => a.AccountId).ToListAsync();
+        var links = await db.VisitorAccounts.CountAsync();
+        var custom = await db.CustomFields.AsNoTracking().OrderBy(f => f.Name).Select(f => f.Name).ToListAsync();
+        var customValues = await db.CustomValues.AsNoTracking().Select(v => v.EntityId + v.FieldName + v.ValueJson).ToListAsync();
         var audit = await db.AuditEntries.CountAsync();
-        return string.Join("\n", apps.Concat(keys).Concat(users).Concat(roles).Concat(fields).Concat(forwarding).Concat(outbox).Append($"audit {audit}"));
+        return string.Join("\n", apps.Concat(keys).Concat(users).Concat(roles).Concat(fields).Concat(forwarding).Concat(outbox).Concat(visitors)
+            .Concat(accounts).Concat(custom).Concat(customValues).Append($"links {links}").Append($"audit {audit}"));
     }
 }

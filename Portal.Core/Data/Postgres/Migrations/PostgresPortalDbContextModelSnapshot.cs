@@ -225,11 +225,23 @@ namespace Portal.Core.Data.Postgres.Migrations
                     b.Property<Guid>("ApplicationId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("DaysActive")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("DisplayName")
+                        .HasColumnType("text");
+
+                    b.Property<long>("EventCount")
+                        .HasColumnType("bigint");
+
                     b.Property<DateTimeOffset>("FirstSeen")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<bool>("HasMetadata")
                         .HasColumnType("boolean");
+
+                    b.Property<int>("LastActiveDay")
+                        .HasColumnType("integer");
 
                     b.Property<DateTimeOffset>("LastSeen")
                         .HasColumnType("timestamp with time zone");
@@ -610,6 +622,66 @@ namespace Portal.Core.Data.Postgres.Migrations
                     b.ToTable("IngestionLog");
                 });
 
+            modelBuilder.Entity("Portal.Core.Metadata.Custom.CustomField", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid>("ApplicationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int>("Type")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId", "Kind", "Name")
+                        .IsUnique();
+
+                    b.ToTable("CustomFields");
+                });
+
+            modelBuilder.Entity("Portal.Core.Metadata.Custom.CustomValue", b =>
+                {
+                    b.Property<Guid>("ApplicationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("EntityId")
+                        .HasColumnType("text");
+
+                    b.Property<string>("FieldName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTimeOffset>("SetAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ValueJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("ApplicationId", "Kind", "EntityId", "FieldName");
+
+                    b.ToTable("CustomValues");
+                });
+
             modelBuilder.Entity("Portal.Core.Metadata.MetadataField", b =>
                 {
                     b.Property<long>("Id")
@@ -781,8 +853,23 @@ namespace Portal.Core.Data.Postgres.Migrations
                     b.Property<Guid>("ApplicationId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("DaysActive")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("DisplayName")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Email")
+                        .HasColumnType("text");
+
+                    b.Property<long>("EventCount")
+                        .HasColumnType("bigint");
+
                     b.Property<DateTimeOffset>("FirstSeen")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("LastActiveDay")
+                        .HasColumnType("integer");
 
                     b.Property<DateTimeOffset>("LastSeen")
                         .HasColumnType("timestamp with time zone");

@@ -212,10 +212,22 @@ namespace Portal.Core.Data.Sqlite.Migrations
                     b.Property<Guid>("ApplicationId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("DaysActive")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DisplayName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EventCount")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("FirstSeen")
                         .HasColumnType("INTEGER");
 
                     b.Property<bool>("HasMetadata")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("LastActiveDay")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("LastSeen")
@@ -585,6 +597,64 @@ namespace Portal.Core.Data.Sqlite.Migrations
                     b.ToTable("IngestionLog");
                 });
 
+            modelBuilder.Entity("Portal.Core.Metadata.Custom.CustomField", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ApplicationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Type")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId", "Kind", "Name")
+                        .IsUnique();
+
+                    b.ToTable("CustomFields");
+                });
+
+            modelBuilder.Entity("Portal.Core.Metadata.Custom.CustomValue", b =>
+                {
+                    b.Property<Guid>("ApplicationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EntityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FieldName")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SetAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ValueJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ApplicationId", "Kind", "EntityId", "FieldName");
+
+                    b.ToTable("CustomValues");
+                });
+
             modelBuilder.Entity("Portal.Core.Metadata.MetadataField", b =>
                 {
                     b.Property<long>("Id")
@@ -752,7 +822,22 @@ namespace Portal.Core.Data.Sqlite.Migrations
                     b.Property<Guid>("ApplicationId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("DaysActive")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DisplayName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Email")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EventCount")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("FirstSeen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("LastActiveDay")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("LastSeen")
