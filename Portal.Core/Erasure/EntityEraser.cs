@@ -95,13 +95,19 @@ public sealed class EntityEraser(IDbContextFactory<PortalDbContext> contextFacto
             var found = await db.Database.SqlQueryRaw<long>(sql, low, high, app.ToString().ToUpperInvariant(), JsonSerializer.Serialize(ids))
                 .ToListAsync(cancellationToken);
             if (found.Count == 0) return 0;
+            var foundJson = JsonSerializer.Serialize(found);
+            // A message still waiting for Pendo (or dead-lettered) holds the person's data too: it goes with the event.
+            await db.Database.ExecuteSqlRawAsync("""
+                DELETE FROM ForwardingOutbox WHERE ApplicationId = {0} AND MessageId IN (SELECT MessageId FROM Events WHERE Id IN (SELECT value FROM json_each({1})))
+                """, [app.ToString().ToUpperInvariant(), foundJson], cancellationToken);
             return await db.Database.ExecuteSqlRawAsync("DELETE FROM Events WHERE Id IN (SELECT value FROM json_each({0}))",
-                [JsonSerializer.Serialize(found)], cancellationToken);
+                [foundJson], cancellationToken);
         }
         var range = db.Events.Where(e => e.Id > low && e.Id <= high && e.ApplicationId == app);
         // An account's events are the ones that name it (group calls, and identify/track calls carrying its id); the
         // visitor index rows of erased track events of other visitors point at nothing and are skipped by every reader.
         range = kind == FieldKind.Visitor ? range.Where(e => ids.Contains(e.VisitorId!)) : range.Where(e => ids.Contains(e.AccountId!));
+        await db.ForwardingOutbox.Where(m => m.ApplicationId == app && range.Select(e => e.MessageId).Contains(m.MessageId)).ExecuteDeleteAsync(cancellationToken);
         return await range.ExecuteDeleteAsync(cancellationToken);
     }
 }

@@ -14,7 +14,7 @@ namespace Portal.Core.Metadata;
 /// sorted and paged in the database; and the Admin's edits (display name, type override, hidden).
 /// </summary>
 public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFactory<PortalDbContext> contextFactory, AuditLog audit,
-    Ingestion.IngestionQueue queue, TimeProvider time)
+    Ingestion.CatalogueInvalidation catalogue, TimeProvider time)
 {
     public const int MaxDisplayNameLength = 256;
 
@@ -164,8 +164,9 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
 
         db.MetadataFields.RemoveRange(sent);
         await db.SaveChangesAsync(cancellationToken);
-        // The writer's catalogue cache must forget the field, or it would not count it as new when it is sent again.
-        queue.InvalidateCatalogue(key.ApplicationId);
+        // Every instance's writer must forget the field, or it would not count it as new (and would write back its old
+        // samples) when it is sent again.
+        await catalogue.InvalidateAsync(key.ApplicationId, cancellationToken);
 
         var appName = await db.Applications.Where(a => a.Id == key.ApplicationId).Select(a => a.Name).SingleOrDefaultAsync(cancellationToken);
         await audit.RecordAsync(actor.Name, AuditActions.MappingDeleted, Target(appName, key),

@@ -161,6 +161,22 @@ public class ForwardingTests : ForwardingTestBase
     }
 
     [Fact]
+    public async Task ErasingAVisitorDropsTheirMessagesStillWaitingForPendo()
+    {
+        await EnableAsync();
+        await SendAsync($"[{Track("e-1")}, {Track("e-2")}]");
+        await SendAsync("""{"type":"track","userId":"someone-else","event":"Clicked","messageId":"e-3"}""");
+        Assert.Equal(3, (await OutboxAsync()).Count);
+
+        Assert.True((await Get<Portal.Core.Erasure.ErasureService>().DeleteVisitorAsync(AppId, "u-1")).Succeeded);
+
+        Assert.Equal(["e-3"], (await OutboxAsync()).Select(m => m.MessageId));
+        await Pendo.StartAsync();
+        await DeliverAsync();
+        Assert.Equal(["e-3"], Pendo.DeliveredIds);
+    }
+
+    [Fact]
     public async Task DiscardDropsDeadLettersForGood()
     {
         await Pendo.StartAsync();
