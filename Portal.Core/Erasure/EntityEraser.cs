@@ -50,8 +50,17 @@ public sealed class EntityEraser(IDbContextFactory<PortalDbContext> contextFacto
                 // again and again while the ingestion writer sleeps. Pausing as long as the chunk took leaves it at least half the time.
                 if (high < lastEventId) await Task.Delay(Pause(Stopwatch.GetElapsedTime(started)), cancellationToken);
             }
+            // The writer's deferred visitor index may have caught up over these events while they were being deleted: its
+            // rows for them would point at nothing. One look-up by key prefix clears them.
+            if (kind == FieldKind.Visitor) await DeleteVisitorIndexAsync(applicationId, pass, cancellationToken);
         }
         return total;
+    }
+
+    private async Task DeleteVisitorIndexAsync(Guid app, string[] ids, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await db.VisitorTrackEvents.Where(t => t.ApplicationId == app && ids.Contains(t.VisitorId)).ExecuteDeleteAsync(cancellationToken);
     }
 
     private static TimeSpan Pause(TimeSpan chunk) =>

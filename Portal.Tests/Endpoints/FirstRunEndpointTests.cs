@@ -104,7 +104,8 @@ public sealed class FirstRunEndpointTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal("Healthy", await live.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
+        Assert.Equal("""{"status":"Healthy","checks":{"database":"Healthy","ingestion-writer":"Healthy","stopping":"Healthy"}}""",
+            await ready.Content.ReadAsStringAsync());
     }
 
     [Fact]

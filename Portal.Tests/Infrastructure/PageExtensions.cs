@@ -37,6 +37,7 @@ public static class PageExtensions
             }
         }
         await signOut.ClickAsync();
-        await page.WaitForURLAsync("**/Account/Login");
+        // Only the navigation is waited for here (generously: a busy machine renders slowly); the caller waits for what it uses next.
+        await page.WaitForURLAsync("**/Account/Login", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
     }
 }
