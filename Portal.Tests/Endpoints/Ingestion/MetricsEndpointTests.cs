@@ -5,7 +5,18 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Endpoints.Ingestion;
 
+/// <summary>
+/// OpenTelemetry listens to meters by name, whichever host made them: another test host ingesting at the same time
+/// would add to these counters. The collection runs alone, after the parallel ones.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsScrapeCollection
+{
+    public const string Name = "Metrics scrape (alone)";
+}
+
 /// <summary><c>/metrics</c>: off by default, never anonymous unless chosen, and its counters move with real requests.</summary>
+[Collection(MetricsScrapeCollection.Name)]
 public sealed partial class MetricsEndpointTests
 {
     private const string Token = "scrape-token-0123456789";
