@@ -250,7 +250,7 @@ public sealed partial class IngestionWriter(
         while (queue.Reader.TryRead(out var item))
         {
             if (item is RequestWorkItem request) Fail(request);
-            else batch.Add(item); // housekeeping is answered with the batch
+            else batch.Add(item); // housekeeping and retention items are answered with the batch
         }
     }
 

@@ -111,9 +111,7 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
             return OperationResult.Fail("Choose one of Pendo's six types.");
 
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var members = await db.MetadataFields
-            .Where(f => f.ApplicationId == key.ApplicationId && f.Kind == key.Kind && f.EventName == key.EventName && f.Name == key.Name)
-            .ToListAsync(cancellationToken);
+        var members = await MembersAsync(db, key, cancellationToken);
         if (members.Count == 0) return OperationResult.Fail("That field is no longer in the catalogue.");
         if (members.Any(f => f.GroupType == GroupTypes.Default))
             return OperationResult.Fail("Default fields are computed by Portal: their name, type and visibility cannot be changed.");
@@ -153,9 +151,7 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
     {
         if (await currentUser.AdminAsync(cancellationToken) is not { } actor) return OperationResult.Fail(CurrentUserExtensions.AdminOnly);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var members = await db.MetadataFields
-            .Where(f => f.ApplicationId == key.ApplicationId && f.Kind == key.Kind && f.EventName == key.EventName && f.Name == key.Name)
-            .ToListAsync(cancellationToken);
+        var members = await MembersAsync(db, key, cancellationToken);
         if (members.Count == 0) return OperationResult.Fail("That field is no longer in the catalogue.");
         if (members.Any(f => f.GroupType == GroupTypes.Default))
             return OperationResult.Fail("Default fields are computed by Portal and cannot be deleted.");
@@ -383,4 +379,10 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
         public int Type { get; init; }
         public required string SortDisplayName { get; init; }
     }
+
+    /// <summary>The field's catalogue rows, one per group type it was seen with.</summary>
+    private static Task<List<MetadataField>> MembersAsync(PortalDbContext db, FieldKey key, CancellationToken cancellationToken) =>
+        db.MetadataFields
+            .Where(f => f.ApplicationId == key.ApplicationId && f.Kind == key.Kind && f.EventName == key.EventName && f.Name == key.Name)
+            .ToListAsync(cancellationToken);
 }

@@ -32,6 +32,9 @@ public sealed partial class ClientFaultLog : IDisposable
     private readonly Dictionary<ClientFault, Window> _windows = [];
     private readonly ITimer _timer;
 
+    // The refused counter's reason tag (unusable_body, unrecognised_key, …), named once rather than per refused request.
+    private static readonly Dictionary<ClientFault, string> MetricNames = Enum.GetValues<ClientFault>().ToDictionary(f => f, f => f.ToString().Underscore());
+
     private readonly IngestionMetrics _metrics;
 
     public ClientFaultLog(ILogger<ClientFaultLog> logger, TimeProvider time, IOptions<IngestionOptions> options, IngestionMetrics metrics)
@@ -45,7 +48,7 @@ public sealed partial class ClientFaultLog : IDisposable
 
     public void Report(ClientFault fault, int statusCode, string reason)
     {
-        _metrics.Refused(fault.ToString().Underscore());
+        _metrics.Refused(MetricNames[fault]);
         var now = _time.GetUtcNow();
         lock (_lock)
         {
