@@ -69,16 +69,36 @@ foreach (var (name, path, grid, search, term) in pages.Where(p => args.Length ==
     for (var run = 0; run <= Runs; run++)
     {
         await page.GotoAsync("about:blank");
-        await page.GotoAsync(path, new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
+        var trace = Environment.GetEnvironmentVariable("BENCH_TRACE");
+        ICDPSession? cdp = null;
+        var traceEvents = new List<string>();
+        var traceDone = new TaskCompletionSource();
+        if (trace is not null && run == Runs)
+        {
+            cdp = await context.NewCDPSessionAsync(page);
+            cdp.Event("Tracing.dataCollected").OnEvent += (_, e) => { foreach (var v in e!.Value.GetProperty("value").EnumerateArray()) traceEvents.Add(v.GetRawText()); };
+            cdp.Event("Tracing.tracingComplete").OnEvent += (_, _) => traceDone.TrySetResult();
+            await cdp.SendAsync("Tracing.start", new Dictionary<string, object> { ["categories"] = "devtools.timeline,blink,loading,v8.execute,disabled-by-default-devtools.timeline", ["transferMode"] = "ReportEvents" });
+        }
+        await page.GotoAsync(path, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
         await page.WaitForFunctionAsync("() => window.__firstRow !== null", null, new() { PollingInterval = 5 });
+        if (cdp is not null)
+        {
+            await cdp.SendAsync("Tracing.end");
+            await traceDone.Task;
+            await File.WriteAllTextAsync(trace!, "[" + string.Join(",\n", traceEvents) + "]");
+        }
         if (run == 0) continue;
         firstRow.Add(await page.EvaluateAsync<double>("() => window.__firstRow"));
         // Where the time went: the server's first byte, the last byte of the HTML, the parser done (scripts run).
         phases.Add(await page.EvaluateAsync<double[]>("""
-            () => { const n = performance.getEntriesByType('navigation')[0]; return [n.responseStart, n.responseEnd, n.domInteractive]; }
+            () => { const n = performance.getEntriesByType('navigation')[0];
+                    const css = performance.getEntriesByType('resource').filter(r => r.initiatorType === 'link').reduce((m, r) => Math.max(m, r.responseEnd), 0);
+                    const fcp = performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? 0;
+                    return [n.responseStart, n.responseEnd, n.domInteractive, css, fcp]; }
             """));
     }
-    var phaseMedians = Enumerable.Range(0, 3).Select(i => phases.Select(p => p[i]).Order().ElementAt(phases.Count / 2)).ToArray();
+    var phaseMedians = Enumerable.Range(0, 5).Select(i => phases.Select(p => p[i]).Order().ElementAt(phases.Count / 2)).ToArray();
     await WaitForCircuitAsync(page);
 
     var searchTimes = new List<double>();
@@ -116,7 +136,7 @@ foreach (var (name, path, grid, search, term) in pages.Where(p => args.Length ==
     var over = median > 100 || worst > 300;
     failed |= over;
     Console.WriteLine($"{name,-16} {median,21:F0} {worst,9:F0}   {Column(searchTimes),23}   {Column(nextTimes),26}{(over ? "  OVER (100 ms median / 300 ms worst)" : "")}");
-    Console.WriteLine($"{"",-16}   medians: first byte {phaseMedians[0]:F0} ms, HTML received {phaseMedians[1]:F0} ms, DOM interactive {phaseMedians[2]:F0} ms");
+    Console.WriteLine($"{"",-16}   medians: first byte {phaseMedians[0]:F0} ms, HTML received {phaseMedians[1]:F0} ms, DOM interactive {phaseMedians[2]:F0} ms, stylesheets {phaseMedians[3]:F0} ms, first paint {phaseMedians[4]:F0} ms");
 }
 return failed ? 1 : 0;
 
