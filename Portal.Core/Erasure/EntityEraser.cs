@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Data;
@@ -10,11 +9,13 @@ namespace Portal.Core.Erasure;
 /// <summary>
 /// Deletes visitors or accounts and everything that references them, without holding up ingestion: the rows keyed by the
 /// id go in one short transaction, then their events in short transactions over ranges of event ids (no index on Events
-/// by visitor or account, on purpose: see VisitorTrackEvent), so the writer commits between any two of them.
+/// by visitor or account, on purpose: see VisitorTrackEvent). Each step runs through the ingestion writer's queue, between
+/// two of its batches (<see cref="IngestionQueue.RunExclusiveAsync"/>): a step never waits for the writer's lock nor the
+/// writer for a step's, and ingestion is held up by one step at a time, never by the whole erasure.
 /// </summary>
 /// <remarks>
-/// Events stored after the first transaction are later messages: they stay, and (the writer's caches told to forget the
-/// ids) recreate the visitor or account afresh.
+/// The writer forgets the ids (and the counts it had not written yet) in the first step. Events stored after it are later
+/// messages: they stay, and recreate the visitor or account afresh.
 /// </remarks>
 public sealed class EntityEraser(IDbContextFactory<PortalDbContext> contextFactory, IngestionQueue queue)
 {
@@ -36,35 +37,35 @@ public sealed class EntityEraser(IDbContextFactory<PortalDbContext> contextFacto
         var total = new ErasureCounts(0, 0);
         foreach (var pass in ids.Distinct(StringComparer.Ordinal).Chunk(IdsPerPass))
         {
-            var (entities, lastEventId, firstEventId) = await DeleteEntitiesAsync(applicationId, kind, pass, cancellationToken);
-            queue.ForgetEntities(applicationId, kind, pass);
+            var (entities, lastEventId, firstEventId) = (0, 0L, 0L);
+            await queue.RunExclusiveAsync(async ct =>
+            {
+                (entities, lastEventId, firstEventId) = await DeleteEntitiesAsync(applicationId, kind, pass, ct);
+                return entities;
+            }, new ErasedEntities(applicationId, kind, pass), cancellationToken);
             total = total with { Entities = total.Entities + entities };
             progress?.Report(total);
             for (var low = firstEventId - 1; low < lastEventId; low += EventRangeSize)
             {
-                var high = Math.Min(low + EventRangeSize, lastEventId);
-                var started = Stopwatch.GetTimestamp();
-                total = total with { Events = total.Events + await DeleteEventsAsync(applicationId, kind, pass, low, high, cancellationToken) };
+                var (from, to) = (low, Math.Min(low + EventRangeSize, lastEventId));
+                // Queued behind the requests waiting now: under load, ingestion batches and erasure steps take turns.
+                var deleted = await queue.RunExclusiveAsync(ct => DeleteEventsAsync(applicationId, kind, pass, from, to, ct), null, cancellationToken);
+                total = total with { Events = total.Events + deleted };
                 progress?.Report(total);
-                // SQLite's writers take turns through a sleeping busy handler: starting the next chunk at once could win the lock
-                // again and again while the ingestion writer sleeps. Pausing as long as the chunk took leaves it at least half the time.
-                if (high < lastEventId) await Task.Delay(Pause(Stopwatch.GetElapsedTime(started)), cancellationToken);
             }
             // The writer's deferred visitor index may have caught up over these events while they were being deleted: its
             // rows for them would point at nothing. One look-up by key prefix clears them.
-            if (kind == FieldKind.Visitor) await DeleteVisitorIndexAsync(applicationId, pass, cancellationToken);
+            if (kind == FieldKind.Visitor)
+                await queue.RunExclusiveAsync(ct => DeleteVisitorIndexAsync(applicationId, pass, ct), null, cancellationToken);
         }
         return total;
     }
 
-    private async Task DeleteVisitorIndexAsync(Guid app, string[] ids, CancellationToken cancellationToken)
+    private async Task<long> DeleteVisitorIndexAsync(Guid app, string[] ids, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        await db.VisitorTrackEvents.Where(t => t.ApplicationId == app && ids.Contains(t.VisitorId)).ExecuteDeleteAsync(cancellationToken);
+        return await db.VisitorTrackEvents.Where(t => t.ApplicationId == app && ids.Contains(t.VisitorId)).ExecuteDeleteAsync(cancellationToken);
     }
-
-    private static TimeSpan Pause(TimeSpan chunk) =>
-        chunk < TimeSpan.FromMilliseconds(5) ? TimeSpan.FromMilliseconds(5) : chunk > TimeSpan.FromMilliseconds(200) ? TimeSpan.FromMilliseconds(200) : chunk;
 
     private async Task<(int Entities, long LastEventId, long FirstEventId)> DeleteEntitiesAsync(Guid app, FieldKind kind, string[] ids,
         CancellationToken cancellationToken)
@@ -91,7 +92,7 @@ public sealed class EntityEraser(IDbContextFactory<PortalDbContext> contextFacto
         return (entities, lastEventId, firstEventId);
     }
 
-    private async Task<int> DeleteEventsAsync(Guid app, FieldKind kind, string[] ids, long low, long high, CancellationToken cancellationToken)
+    private async Task<long> DeleteEventsAsync(Guid app, FieldKind kind, string[] ids, long low, long high, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         if (db.Database.IsSqlite())

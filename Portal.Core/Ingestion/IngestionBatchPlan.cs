@@ -42,6 +42,9 @@ internal sealed class IngestionBatchPlan
     public IReadOnlyList<PlannedEvent> Events => _events;
 
     public IReadOnlyCollection<Guid> KeysToTouch { get; }
+
+    /// <summary>This commit also writes every visitor's and account's waiting counts (see <see cref="EntityRows"/>).</summary>
+    public bool FlushEntityCounts { get; init; }
     public HashSet<Guid> ApplicationIds { get; } = [];
 
     /// <summary>Visitor, account, link and catalogue changes of the messages stored now (duplicates add nothing).</summary>

@@ -51,6 +51,15 @@ public sealed class IngestionOptions
     [Range(1, 300)]
     public int LockWaitSeconds { get; set; } = 3;
 
+    /// <summary>
+    /// Longest the default-metadata counts of known visitors and accounts (events, days active, first and last seen) wait
+    /// in the writer before they are written, in milliseconds: under load each row is then written once per interval
+    /// instead of once per commit. New rows and metadata changes are written in their own commit regardless. Counts
+    /// waiting when the process is killed are lost (the events are not); 0 writes them in every commit.
+    /// </summary>
+    [Range(0, 60_000)]
+    public int EntityCountsFlushMilliseconds { get; set; } = 1000;
+
     /// <summary>Retry-After (seconds) on a 503 when the queue is full or the writer failed.</summary>
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 1;

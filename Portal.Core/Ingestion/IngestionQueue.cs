@@ -9,7 +9,6 @@ public sealed class IngestionQueue
 {
     private readonly Channel<IngestionWorkItem> _channel;
     private readonly ConcurrentQueue<Guid?> _catalogueInvalidations = new();
-    private readonly ConcurrentQueue<(Guid App, Metadata.FieldKind Kind, string Id)> _erased = new();
 
     public IngestionQueue(IOptions<IngestionOptions> options)
     {
@@ -39,14 +38,29 @@ public sealed class IngestionQueue
 
     internal bool TryTakeInvalidation(out Guid? applicationId) => _catalogueInvalidations.TryDequeue(out applicationId);
 
+    /// <summary>Set by the writer while it runs (the CLI has none).</summary>
+    internal bool WriterRunning { get; set; }
+
     /// <summary>
-    /// Call after deleting visitors or accounts outside ingestion: the writer forgets what it remembers of them before its
-    /// next batch, so a later message for the same id writes (and so recreates) the row.
+    /// Runs <paramref name="work"/> between two of the writer's batches and returns its result (see <see cref="ExclusiveWorkItem"/>);
+    /// <paramref name="forget"/> names the visitors or accounts it deletes. Without a running writer (the CLI, shutdown) it runs at once.
     /// </summary>
-    public void ForgetEntities(Guid applicationId, Metadata.FieldKind kind, IEnumerable<string> ids)
+    public async Task<long> RunExclusiveAsync(Func<CancellationToken, Task<long>> work, ErasedEntities? forget, CancellationToken cancellationToken)
     {
-        foreach (var id in ids) _erased.Enqueue((applicationId, kind, id));
+        if (!WriterRunning) return await work(cancellationToken);
+        var item = new ExclusiveWorkItem { Work = work, Forget = forget };
+        try
+        {
+            await _channel.Writer.WriteAsync(item, cancellationToken);
+        }
+        catch (ChannelClosedException)
+        {
+            return await work(cancellationToken);
+        }
+        // Once queued it runs: waiting for it keeps the caller's steps in order.
+        await item.Completion.Task;
+        if (item.Error is { } error) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        return item.Result;
     }
 
-    internal bool TryTakeErased(out (Guid App, Metadata.FieldKind Kind, string Id) entity) => _erased.TryDequeue(out entity);
 }

@@ -34,17 +34,21 @@ internal interface IIngestionStore : IAsyncDisposable
 }
 
 
-/// <summary>What the writer remembers between batches; provider-neutral. Forgotten whenever a transaction fails.</summary>
+/// <summary>What the writer remembers between batches; provider-neutral.</summary>
 internal sealed class WriterMemory(int maxFieldsPerKind)
 {
     public FieldCatalogueCache Catalogue { get; } = new(maxFieldsPerKind);
-    public EntitySeenCache Visitors { get; } = new();
-    public EntitySeenCache Accounts { get; } = new();
+    public EntityRows Visitors { get; } = new();
+    public EntityRows Accounts { get; } = new();
 
+    /// <summary>Visitor and account rows with default-metadata counts waiting for a flush.</summary>
+    public int WaitingCounts => Visitors.Waiting + Accounts.Waiting;
+
+    /// <summary>After a failed transaction: what the caches learnt from it is no longer true (waiting counts are from earlier commits).</summary>
     public void Forget()
     {
         Catalogue.Clear();
-        Visitors.Clear();
-        Accounts.Clear();
+        Visitors.ForgetRows();
+        Accounts.ForgetRows();
     }
 }

@@ -60,3 +60,19 @@ internal sealed class RetentionWorkItem : IngestionWorkItem
 {
     public int Deleted { get; set; }
 }
+
+/// <summary>
+/// Work on rows the writer also writes (an erasure step), run by the writer between two batches: it never waits for the
+/// writer's lock, and holds ingestion up only for as long as it takes itself. The visitors or accounts it deletes are
+/// forgotten first, with their waiting counts, so nothing the writer remembers brings them back.
+/// </summary>
+internal sealed class ExclusiveWorkItem : IngestionWorkItem
+{
+    public required Func<CancellationToken, Task<long>> Work { get; init; }
+    public ErasedEntities? Forget { get; init; }
+    public long Result { get; set; }
+    public Exception? Error { get; set; }
+}
+
+/// <summary>Visitors or accounts of one application that an erasure deletes.</summary>
+public sealed record ErasedEntities(Guid ApplicationId, Metadata.FieldKind Kind, IReadOnlyCollection<string> Ids);

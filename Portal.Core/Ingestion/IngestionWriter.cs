@@ -38,6 +38,10 @@ public sealed partial class IngestionWriter(
     private int _retentionPending;
     private int _retentionChunk = 500;
     private ITimer? _retentionPause;
+    // Past this many rows waiting, counts are flushed at once: the memory stays bounded whatever the traffic.
+    private const int MaxWaitingCounts = 50_000;
+    private readonly TimeSpan _countsFlushInterval = TimeSpan.FromMilliseconds(options.Value.EntityCountsFlushMilliseconds);
+    private long _lastCountsFlush = System.Diagnostics.Stopwatch.GetTimestamp();
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -55,20 +59,57 @@ public sealed partial class IngestionWriter(
         using var probeTimer = StartProbeTimer(stoppingToken);
         var reader = queue.Reader;
         var batch = new List<IngestionWorkItem>();
+        queue.WriterRunning = true;
         try
         {
-            while (await reader.WaitToReadAsync(CancellationToken.None))
+            while (await WaitForWorkAsync(reader))
             {
                 await CollectAsync(reader, batch);
                 await ProcessAsync(batch);
                 batch.Clear();
             }
+            // Drained for shutdown: the counts still waiting are written before the store closes.
+            if (_memory.WaitingCounts > 0) await FlushCountsAsync();
         }
         finally
         {
+            queue.WriterRunning = false;
             _retentionPause?.Dispose();
             if (_store is not null) await _store.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Waits for the next work item; while visitor and account counts wait (see <see cref="EntityRows"/>), no longer than
+    /// their flush is due, and flushes them in a commit of their own when nothing arrives. False once the queue is closed and empty.
+    /// </summary>
+    private async Task<bool> WaitForWorkAsync(System.Threading.Channels.ChannelReader<IngestionWorkItem> reader)
+    {
+        while (_memory.WaitingCounts > 0)
+        {
+            var due = _countsFlushInterval - System.Diagnostics.Stopwatch.GetElapsedTime(_lastCountsFlush);
+            if (due > TimeSpan.Zero)
+            {
+                using var wait = new CancellationTokenSource(due);
+                try
+                {
+                    return await reader.WaitToReadAsync(wait.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+            await FlushCountsAsync();
+        }
+        return await reader.WaitToReadAsync(CancellationToken.None);
+    }
+
+    private async Task FlushCountsAsync()
+    {
+        // While the database refuses writes the probe finds out when it is back; the counts keep meanwhile.
+        if (health.IsHealthy) await TryWriteAsync([], time.GetUtcNow(), flushCounts: true);
+        // Failed or skipped: the next try is an interval away, not a busy loop.
+        _lastCountsFlush = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     private async Task CollectAsync(System.Threading.Channels.ChannelReader<IngestionWorkItem> reader, List<IngestionWorkItem> batch)
@@ -105,8 +146,6 @@ public sealed partial class IngestionWriter(
         {
             if (app is { } id) _memory.Catalogue.Clear(id); else _memory.Forget();
         }
-        while (queue.TryTakeErased(out var erased))
-            (erased.Kind == Metadata.FieldKind.Visitor ? _memory.Visitors : _memory.Accounts).Forget(erased.App, erased.Id);
 
         var now = time.GetUtcNow();
         var requests = batch.OfType<RequestWorkItem>().ToList();
@@ -132,6 +171,7 @@ public sealed partial class IngestionWriter(
             }
         }
         _faults.Flush();
+        foreach (var item in batch.OfType<ExclusiveWorkItem>()) await RunExclusiveAsync(item);
 
         // While the database refuses writes only the probe's prune runs: anything else would add a bounded wait of its own.
         var housekeeping = batch.Exists(i => i is HousekeepingWorkItem)
@@ -156,6 +196,24 @@ public sealed partial class IngestionWriter(
         }
         foreach (var item in batch)
             if (item is HousekeepingWorkItem or RetentionWorkItem) item.Completion.TrySetResult(new IngestionResult(IngestionStatus.Ok, []));
+    }
+
+    private async Task RunExclusiveAsync(ExclusiveWorkItem item)
+    {
+        if (item.Forget is { } forget)
+        {
+            var rows = forget.Kind == Metadata.FieldKind.Visitor ? _memory.Visitors : _memory.Accounts;
+            foreach (var id in forget.Ids) rows.Forget(forget.ApplicationId, id);
+        }
+        try
+        {
+            item.Result = await item.Work(CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            item.Error = ex;
+        }
+        item.Completion.TrySetResult(new IngestionResult(IngestionStatus.Ok, []));
     }
 
     /// <summary>
@@ -212,11 +270,14 @@ public sealed partial class IngestionWriter(
 
     private enum WriteOutcome { Committed, Failed, Unavailable }
 
-    private async Task<WriteOutcome> TryWriteAsync(IReadOnlyList<RequestWorkItem> items, DateTimeOffset now)
+    private async Task<WriteOutcome> TryWriteAsync(IReadOnlyList<RequestWorkItem> items, DateTimeOffset now, bool flushCounts = false)
     {
         var keys = items.Where(i => i.KeyId is { } k && (!_keyTouched.TryGetValue(k, out var at) || now - at >= KeyTouchInterval))
             .Select(i => i.KeyId!.Value).Distinct().Order().ToList();
-        var plan = new IngestionBatchPlan(items, now, keys, _options.MaxLoggedBodyBytes, _sampler);
+        // Real elapsed time, as for batching: how often counts are written is about load, not about what the clock says.
+        flushCounts |= _countsFlushInterval == TimeSpan.Zero || _memory.WaitingCounts >= MaxWaitingCounts
+            || System.Diagnostics.Stopwatch.GetElapsedTime(_lastCountsFlush) >= _countsFlushInterval;
+        var plan = new IngestionBatchPlan(items, now, keys, _options.MaxLoggedBodyBytes, _sampler) { FlushEntityCounts = flushCounts };
         bool newFields;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
@@ -236,8 +297,10 @@ public sealed partial class IngestionWriter(
             return WriteOutcome.Unavailable;
         }
 
-        metrics.Committed(plan.Events.Count, plan.StoredCount, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        if (flushCounts) _lastCountsFlush = System.Diagnostics.Stopwatch.GetTimestamp();
         health.Committed();
+        if (items.Count == 0) return WriteOutcome.Committed;
+        metrics.Committed(plan.Events.Count, plan.StoredCount, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         foreach (var key in keys) _keyTouched[key] = now;
         plan.Complete();
         notifications.Publish(plan.Committed(newFields));

@@ -193,7 +193,9 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
         plan.Resolve(stored);
         WriteOutbox(plan);
 
-        WriteEntities(plan.Aggregate, memory, plan.Now);
+        var visitors = memory.Visitors.Plan(plan.Aggregate.Visitors, plan.FlushEntityCounts);
+        var accounts = memory.Accounts.Plan(plan.Aggregate.Accounts, plan.FlushEntityCounts);
+        WriteEntities(visitors, accounts, plan.Aggregate.Links, plan.Now);
         var loading = memory.Catalogue.LoadMissingAsync(plan.Aggregate, LoadFields);
         // Loading runs synchronously on this connection; the ValueTask is already complete.
         if (!loading.IsCompletedSuccessfully) loading.AsTask().GetAwaiter().GetResult();
@@ -209,6 +211,8 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
         }
 
         transaction.Commit();
+        memory.Visitors.Committed(visitors);
+        memory.Accounts.Committed(accounts);
         _eventsNotIndexed += plan.StoredCount;
         return Task.FromResult(catalogue.NewFields);
     }
@@ -289,13 +293,13 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
         _lastVisitorIndexCatchUp = Stopwatch.GetTimestamp();
     }
 
-    private void WriteEntities(BatchAggregate aggregate, WriterMemory memory, DateTimeOffset now)
+    private void WriteEntities(EntityWrites visitors, EntityWrites accounts, HashSet<(Guid App, string VisitorId, string AccountId)> links, DateTimeOffset now)
     {
-        foreach (var (appId, id, change) in memory.Visitors.ToWrite(aggregate.Visitors))
+        foreach (var (appId, id, change) in visitors.Writes)
             Upsert(appId, id, change, _touchVisitor, _selectVisitor, _upsertVisitor, hasMetadataColumn: false);
-        foreach (var (appId, id, change) in memory.Accounts.ToWrite(aggregate.Accounts))
+        foreach (var (appId, id, change) in accounts.Writes)
             Upsert(appId, id, change, _touchAccount, _selectAccount, _upsertAccount, hasMetadataColumn: true);
-        foreach (var (appId, visitor, account) in aggregate.Links)
+        foreach (var (appId, visitor, account) in links)
         {
             var p = _insertLink.Parameters;
             p[0].Value = Text(appId);

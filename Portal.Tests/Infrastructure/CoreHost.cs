@@ -65,6 +65,9 @@ public sealed class CoreHost : IAsyncDisposable
         {
             ["Database:SqlitePath"] = Path.Combine(folder, "portal.db"),
             ["KeyRing:Path"] = Path.Combine(folder, "keys"),
+            // Counts are written in the commit of their message, so a test reads them right after its request;
+            // EntityCountsTests covers the deferred default.
+            ["Ingestion:EntityCountsFlushMilliseconds"] = "0",
         };
         string? postgres = null;
         if (engine == TestEngine.Postgres)

@@ -59,6 +59,8 @@ public partial class PortalAppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Https:SecureCookies", "SameAsRequest");
         // No drain window when a test host is disposed; ShutdownTests turns it on where it is the subject.
         builder.UseSetting("Shutdown:DrainSeconds", "0");
+        // Counts in the commit of their message (tests read them right after a request); EntityCountsTests covers the default.
+        builder.UseSetting("Ingestion:EntityCountsFlushMilliseconds", "0");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         if (ConfigureServices is not null) builder.ConfigureTestServices(ConfigureServices);
     }

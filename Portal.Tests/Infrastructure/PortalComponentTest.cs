@@ -33,6 +33,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         {
             ["Database:SqlitePath"] = Path.Combine(DataDirectory, "portal.db"),
             ["KeyRing:Path"] = Path.Combine(DataDirectory, "keys"),
+            ["Ingestion:EntityCountsFlushMilliseconds"] = "0",
         }).Build();
         Services.AddSingleton<IConfiguration>(configuration);
         Services.AddSingleton<IHostEnvironment>(new TestHostEnvironment(DataDirectory));

@@ -101,8 +101,10 @@ internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, Ingest
             plan.Resolve(await InsertEventsAsync(connection, plan.Events, cancellationToken));
 
             var aggregate = plan.Aggregate;
-            var visitors = memory.Visitors.ToWrite(aggregate.Visitors);
-            var accounts = memory.Accounts.ToWrite(aggregate.Accounts);
+            var visitorWrites = memory.Visitors.Plan(aggregate.Visitors, plan.FlushEntityCounts);
+            var accountWrites = memory.Accounts.Plan(aggregate.Accounts, plan.FlushEntityCounts);
+            var visitors = visitorWrites.Writes;
+            var accounts = accountWrites.Writes;
             // Metadata is merged under the row locks the touch takes, which needs a round trip of its own; a batch
             // without traits (track events) sends its touches with everything else below.
             var merge = visitors.Exists(v => v.Change.Fields is not null) || accounts.Exists(a => a.Change.Fields is not null);
@@ -125,31 +127,39 @@ internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, Ingest
                     batch.BatchCommands.Add(Command("""UPDATE "ApiKeys" SET "LastUsedAt" = $1 WHERE "Id" = ANY($2)""",
                         Utc(plan.Now), plan.KeysToTouch.ToArray()));
                 }
-                batch.BatchCommands.Add(Command("SELECT pg_notify($1, $2)", IngestionChannel.Name,
-                    IngestionChannel.Payload(instanceId, plan.ApplicationIds, plan.StoredCount, catalogue.NewFields)));
+                // A commit that only flushes waiting counts has no news for other instances.
+                if (plan.ApplicationIds.Count > 0)
+                    batch.BatchCommands.Add(Command("SELECT pg_notify($1, $2)", IngestionChannel.Name,
+                        IngestionChannel.Payload(instanceId, plan.ApplicationIds, plan.StoredCount, catalogue.NewFields)));
 
                 var conflicts = new List<(FieldKey Key, int TypesSeen)>();
-                await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+                // Empty only when a flush found nothing left to write (its rows erased meanwhile).
+                if (batch.BatchCommands.Count > 0)
                 {
-                    var planned = catalogue.Fields.ToDictionary(f => f.Key, f => f.TypesSeen);
-                    do
+                    await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
                     {
-                        // The field upsert's RETURNING is the only six-column result.
-                        if (reader.FieldCount != 6) continue;
-                        while (await reader.ReadAsync(cancellationToken))
+                        var planned = catalogue.Fields.ToDictionary(f => f.Key, f => f.TypesSeen);
+                        do
                         {
-                            var key = new FieldKey(reader.GetGuid(0), (FieldKind)reader.GetInt32(1), reader.GetString(2), reader.GetString(3), reader.GetString(4));
-                            var typesSeen = reader.GetInt32(5);
-                            // Another instance saw more types than this one knew of: the inferred type must say so too.
-                            if (planned.TryGetValue(key, out var mine) && mine != typesSeen) conflicts.Add((key, typesSeen));
+                            // The field upsert's RETURNING is the only six-column result.
+                            if (reader.FieldCount != 6) continue;
+                            while (await reader.ReadAsync(cancellationToken))
+                            {
+                                var key = new FieldKey(reader.GetGuid(0), (FieldKind)reader.GetInt32(1), reader.GetString(2), reader.GetString(3), reader.GetString(4));
+                                var typesSeen = reader.GetInt32(5);
+                                // Another instance saw more types than this one knew of: the inferred type must say so too.
+                                if (planned.TryGetValue(key, out var mine) && mine != typesSeen) conflicts.Add((key, typesSeen));
+                            }
                         }
+                        while (await reader.NextResultAsync(cancellationToken));
                     }
-                    while (await reader.NextResultAsync(cancellationToken));
                 }
                 foreach (var (key, typesSeen) in conflicts) await FixInferredTypeAsync(connection, memory.Catalogue, key, typesSeen, cancellationToken);
             }
 
             await transaction.CommitAsync(cancellationToken);
+            memory.Visitors.Committed(visitorWrites);
+            memory.Accounts.Committed(accountWrites);
             return catalogue.NewFields;
         }
         catch

@@ -20,6 +20,7 @@ internal sealed class PortalProcess : IAsyncDisposable
         {
             ["Database__SqlitePath"] = Path.Combine(Folder, "portal.db"),
             ["KeyRing__Path"] = Path.Combine(Folder, "keys"),
+            ["Ingestion__EntityCountsFlushMilliseconds"] = "0",
             ["Serilog__WriteTo__1__Args__path"] = Path.Combine(Folder, "logs", "portal-.log"),
         };
         using var probe = new TcpListener(IPAddress.Loopback, 0);
