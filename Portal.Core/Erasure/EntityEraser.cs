@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Data;
@@ -17,7 +18,7 @@ namespace Portal.Core.Erasure;
 /// The writer forgets the ids (and the counts it had not written yet) in the first step. Events stored after it are later
 /// messages: they stay, and recreate the visitor or account afresh.
 /// </remarks>
-public sealed class EntityEraser(IDbContextFactory<PortalDbContext> contextFactory, IngestionQueue queue)
+public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> contextFactory, IngestionQueue queue)
 {
     /// <summary>Event ids per delete transaction: a range scan of this many rows takes about as long as a normal commit.</summary>
     public int EventRangeSize { get; set; } = 10_000;
@@ -57,9 +58,54 @@ public sealed class EntityEraser(IDbContextFactory<PortalDbContext> contextFacto
             // rows for them would point at nothing. One look-up by key prefix clears them.
             if (kind == FieldKind.Visitor)
                 await queue.RunExclusiveAsync(ct => DeleteVisitorIndexAsync(applicationId, pass, ct), null, cancellationToken);
+            await ScrubLoggedBodiesAsync(applicationId, pass, cancellationToken);
         }
         return total;
     }
+
+    /// <summary>
+    /// The Ingestion log keeps a sample of raw request bodies: a body that names an erased id as a JSON string goes (the
+    /// entry stays, without its body). One pass over the application's kept bodies, matching every string literal in them
+    /// against the ids, so a long list of ids costs no more than a short one.
+    /// </summary>
+    private async Task ScrubLoggedBodiesAsync(Guid app, string[] ids, CancellationToken cancellationToken)
+    {
+        var erased = ids.ToHashSet(StringComparer.Ordinal);
+        List<long> hits;
+        await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
+        {
+            var bodies = await db.IngestionLog.Where(l => l.ApplicationId == app && l.RawBody != null)
+                .Select(l => new { l.Id, l.RawBody }).ToListAsync(cancellationToken);
+            hits = bodies.Where(b => NamesAny(b.RawBody!, erased)).Select(b => b.Id).ToList();
+        }
+        if (hits.Count == 0) return;
+        await queue.RunExclusiveAsync(async ct =>
+        {
+            await using var db = await contextFactory.CreateDbContextAsync(ct);
+            return await db.IngestionLog.Where(l => hits.Contains(l.Id)).ExecuteUpdateAsync(s => s.SetProperty(l => l.RawBody, (string?)null), ct);
+        }, null, cancellationToken);
+    }
+
+    // Any body, JSON or not (a refused request keeps its body too): every "…" literal, as written and unescaped.
+    private static bool NamesAny(string body, HashSet<string> ids)
+    {
+        foreach (Match literal in StringLiteral().Matches(body))
+        {
+            var text = literal.Groups[1].Value;
+            if (ids.Contains(text)) return true;
+            if (text.Contains('\\'))
+            {
+                try { if (ids.Contains(Regex.Unescape(text))) return true; }
+                catch (ArgumentException) { } // not a valid escape sequence: the literal as written was checked
+            }
+        }
+        return false;
+    }
+
+    [GeneratedRegex("""
+        "((?:[^"\\]|\\.)*)"
+        """, RegexOptions.CultureInvariant)]
+    private static partial Regex StringLiteral();
 
     private async Task<long> DeleteVisitorIndexAsync(Guid app, string[] ids, CancellationToken cancellationToken)
     {
