@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -49,10 +50,15 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
             for (var low = firstEventId - 1; low < lastEventId; low += EventRangeSize)
             {
                 var (from, to) = (low, Math.Min(low + EventRangeSize, lastEventId));
+                var started = Stopwatch.GetTimestamp();
                 // Queued behind the requests waiting now: under load, ingestion batches and erasure steps take turns.
                 var deleted = await queue.RunExclusiveAsync(ct => DeleteEventsAsync(applicationId, kind, pass, from, to, ct), null, cancellationToken);
                 total = total with { Events = total.Events + deleted };
                 progress?.Report(total);
+                // Without a writer in this process (the CLI) a server's writer may still be running, and SQLite's writers take
+                // turns through a sleeping busy handler: starting the next step at once could win the lock again and again
+                // while that writer sleeps. Pausing as long as the step took leaves it at least half the time.
+                if (!queue.WriterRunning && to < lastEventId) await Task.Delay(Pause(Stopwatch.GetElapsedTime(started)), cancellationToken);
             }
             // The writer's deferred visitor index may have caught up over these events while they were being deleted: its
             // rows for them would point at nothing. One look-up by key prefix clears them.
@@ -106,6 +112,9 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
         "((?:[^"\\]|\\.)*)"
         """, RegexOptions.CultureInvariant)]
     private static partial Regex StringLiteral();
+
+    private static TimeSpan Pause(TimeSpan step) =>
+        step < TimeSpan.FromMilliseconds(5) ? TimeSpan.FromMilliseconds(5) : step > TimeSpan.FromMilliseconds(200) ? TimeSpan.FromMilliseconds(200) : step;
 
     private async Task<long> DeleteVisitorIndexAsync(Guid app, string[] ids, CancellationToken cancellationToken)
     {
