@@ -19,7 +19,8 @@ namespace Portal.Core.Erasure;
 /// The writer forgets the ids (and the counts it had not written yet) in the first step. Events stored after it are later
 /// messages: they stay, and recreate the visitor or account afresh.
 /// </remarks>
-public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> contextFactory, IngestionQueue queue)
+public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> contextFactory, IngestionQueue queue,
+    Microsoft.Extensions.Options.IOptions<IngestionOptions> ingestion)
 {
     /// <summary>Event ids per delete transaction: a range scan of this many rows takes about as long as a normal commit.</summary>
     public int EventRangeSize { get; set; } = 10_000;
@@ -40,6 +41,7 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
         foreach (var pass in ids.Distinct(StringComparer.Ordinal).Chunk(IdsPerPass))
         {
             var (entities, lastEventId, firstEventId) = (0, 0L, 0L);
+            var passStarted = Stopwatch.GetTimestamp();
             await queue.RunExclusiveAsync(async ct =>
             {
                 (entities, lastEventId, firstEventId) = await DeleteEntitiesAsync(applicationId, kind, pass, ct);
@@ -65,8 +67,30 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
             if (kind == FieldKind.Visitor)
                 await queue.RunExclusiveAsync(ct => DeleteVisitorIndexAsync(applicationId, pass, ct), null, cancellationToken);
             await ScrubLoggedBodiesAsync(applicationId, pass, cancellationToken);
+            await SweepRowsBroughtBackAsync(applicationId, kind, pass, lastEventId, passStarted, cancellationToken);
         }
         return total;
+    }
+
+    /// <summary>
+    /// On PostgreSQL another instance's writer may hold counts for an erased id that it had not written yet (it was not told
+    /// to forget them); its next flush would bring back a row with no events behind it. Once every such flush is due, rows of
+    /// the erased ids that no event stored after the erasure began explains are deleted again. (SQLite has one writer, which
+    /// forgot the ids in the first step.)
+    /// </summary>
+    private async Task SweepRowsBroughtBackAsync(Guid app, FieldKind kind, string[] ids, long lastEventId, long passStarted, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        if (!db.Database.IsNpgsql()) return;
+        var flushesDue = TimeSpan.FromMilliseconds(ingestion.Value.EntityCountsFlushMilliseconds) + TimeSpan.FromSeconds(1) - Stopwatch.GetElapsedTime(passStarted);
+        if (flushesDue > TimeSpan.Zero) await Task.Delay(flushesDue, cancellationToken);
+        var later = db.Events.Where(e => e.Id > lastEventId && e.ApplicationId == app);
+        if (kind == FieldKind.Visitor)
+            await db.Visitors.Where(v => v.ApplicationId == app && ids.Contains(v.VisitorId) && !later.Any(e => e.VisitorId == v.VisitorId))
+                .ExecuteDeleteAsync(cancellationToken);
+        else
+            await db.Accounts.Where(a => a.ApplicationId == app && ids.Contains(a.AccountId) && !later.Any(e => e.AccountId == a.AccountId))
+                .ExecuteDeleteAsync(cancellationToken);
     }
 
     /// <summary>

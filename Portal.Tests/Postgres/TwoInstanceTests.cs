@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 using Portal.Core.Applications;
 using Portal.Core.Data;
+using Portal.Core.Erasure;
 using Portal.Core.Ingestion;
 using Portal.Core.Ingestion.Postgres;
 using Portal.Core.Metadata;
@@ -31,6 +32,8 @@ public sealed class TwoInstanceTests : IAsyncLifetime
         _database = await PostgresServer.CreateDatabaseAsync();
         _a = Instance();
         _b = Instance();
+        // B holds the counts of visitors it knows for a minute (unless it stops): a stale flush is then the test's to time.
+        _b.Settings["Ingestion:EntityCountsFlushMilliseconds"] = "60000";
         // B's clock is in the test's hands, so "within the key cache TTL" is exact rather than a race.
         _b.ConfigureServices = services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_clockB));
         // Both start together: the migration lock lets one migrate while the other waits.
@@ -127,6 +130,36 @@ public sealed class TwoInstanceTests : IAsyncLifetime
         // A writer that still remembered the field would write back its old samples and count.
         Assert.Equal(1, field.Count);
         Assert.DoesNotContain("remembered", field.SamplesJson);
+    }
+
+    [Fact]
+    public async Task AVisitorErasedOnAStaysGoneThoughBHeldCountsForItAndWroteThemMidway()
+    {
+        var key = await NewKeyOnAAsync();
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(_urlB, key.Key, "e-1")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(_urlB, key.Key, "e-2")).StatusCode);
+
+        // B's writer stops, and so writes the count it held, right after A deleted the visitor's row.
+        var midway = new OnFirstReport(() => _b.Services.GetRequiredService<IngestionWriter>().StopAsync(CancellationToken.None).GetAwaiter().GetResult());
+        var erased = await _a.Admin<ErasureService>().DeleteManyAsync(key.ApplicationId, FieldKind.Visitor, ["u"], midway);
+
+        Assert.True(erased.Succeeded, erased.Error);
+        Assert.True(midway.Ran);
+        await using var db = await DbAsync(_a);
+        Assert.False(await db.Visitors.AnyAsync(v => v.ApplicationId == key.ApplicationId));
+        Assert.False(await db.Events.AnyAsync(e => e.ApplicationId == key.ApplicationId));
+    }
+
+    private sealed class OnFirstReport(Action action) : IProgress<ErasureCounts>
+    {
+        public bool Ran { get; private set; }
+
+        public void Report(ErasureCounts value)
+        {
+            if (Ran) return;
+            Ran = true;
+            action();
+        }
     }
 
     private PortalAppFactory Instance()
