@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Erasure at scale: on a copy of a database seeded by bench/pages.sh (BENCH_DB, 1M track events, 100k visitors), single
-# track messages go in with wrk for DURATION twice: once alone, once while `visitors delete` erases COUNT visitors (every
-# event range is scanned once per 5,000 ids). Prints the erasure's time and both wrk latency profiles: erasure deletes in
-# short transactions, so ingestion's p99/max should stay near the baseline's. Env: BENCH_DB (required), DURATION (20s),
-# CONNECTIONS (8), COUNT (1000), PORT (a free one).
+# Erasure at scale, on copies of a database seeded by bench/pages.sh (BENCH_DB, 1M track events, 100k visitors):
+#   1. inside Portal (bench/EraseBench): single track messages through the ingestion service from 8 senders, alone and
+#      while ErasureService erases COUNT visitors, as from a visitor's page or a list: every step goes through the
+#      writer's queue, so ingestion waits for one step at most;
+#   2. from the command line (`visitors delete`) while a Portal server takes single messages from wrk: another process,
+#      taking turns with the server's writer through SQLite's lock.
+# Each prints the erasure's time and both latency profiles (p99/max should stay near the baseline's).
+# Env: BENCH_DB (required), DURATION (20s), CONNECTIONS (8), COUNT (1000), PORT (a free one).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -26,8 +29,15 @@ cleanup() {
 trap cleanup EXIT
 
 echo "Copying $BENCH_DB and building Release…"
-cp "$BENCH_DB" "$WORK/portal.db"
+cp "$BENCH_DB" "$WORK/inside.db"
+dotnet build "$ROOT/bench/EraseBench" -c Release -v quiet -nologo >/dev/null
 dotnet build "$ROOT/Portal/Portal.csproj" -c Release -v quiet -nologo >/dev/null
+echo "== 1. inside Portal (${DURATION%s} s of load per phase)"
+dotnet "$ROOT/bench/EraseBench/bin/Release/net10.0/EraseBench.dll" "$WORK/inside.db" "$COUNT" "${DURATION%s}"
+rm -f "$WORK"/inside.db*
+
+echo "== 2. from the command line, beside a running server"
+cp "$BENCH_DB" "$WORK/portal.db"
 BIN="$ROOT/Portal/bin/Release/net10.0"
 export ASPNETCORE_ENVIRONMENT=Production Database__SqlitePath="$WORK/portal.db" KeyRing__Path="$WORK/keys" \
        Ingestion__RateLimit__RequestsPerSecond=0 Serilog__MinimumLevel__Default=Warning \

@@ -22,8 +22,14 @@ namespace Portal.Core.Erasure;
 public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> contextFactory, IngestionQueue queue,
     Microsoft.Extensions.Options.IOptions<IngestionOptions> ingestion)
 {
-    /// <summary>Event ids per delete transaction: a range scan of this many rows takes about as long as a normal commit.</summary>
+    /// <summary>
+    /// Event ids per delete step to begin with. The size then follows <see cref="StepTarget"/>: halved after a slower step,
+    /// doubled after a much quicker one, within an eighth and eight times this.
+    /// </summary>
     public int EventRangeSize { get; set; } = 10_000;
+
+    /// <summary>What one step may take: about a normal commit, so ingestion waits no longer for a step than for a commit.</summary>
+    private static readonly TimeSpan StepTarget = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Ids per statement: keeps the id list parameter small on both engines.</summary>
     public const int IdsPerPass = 5_000;
@@ -49,18 +55,22 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
             }, new ErasedEntities(applicationId, kind, pass), cancellationToken);
             total = total with { Entities = total.Entities + entities };
             progress?.Report(total);
-            for (var low = firstEventId - 1; low < lastEventId; low += EventRangeSize)
+            var (size, smallest, largest) = (EventRangeSize, Math.Max(1, EventRangeSize / 8), EventRangeSize * 8);
+            for (var low = firstEventId - 1; low < lastEventId; low += size)
             {
-                var (from, to) = (low, Math.Min(low + EventRangeSize, lastEventId));
+                var (from, to) = (low, Math.Min(low + size, lastEventId));
                 var started = Stopwatch.GetTimestamp();
                 // Queued behind the requests waiting now: under load, ingestion batches and erasure steps take turns.
                 var deleted = await queue.RunExclusiveAsync(ct => DeleteEventsAsync(applicationId, kind, pass, from, to, ct), null, cancellationToken);
                 total = total with { Events = total.Events + deleted };
                 progress?.Report(total);
+                var took = Stopwatch.GetElapsedTime(started);
+                if (took > StepTarget) size = Math.Max(smallest, size / 2);
+                else if (took < StepTarget / 2) size = Math.Min(largest, size * 2);
                 // Without a writer in this process (the CLI) a server's writer may still be running, and SQLite's writers take
                 // turns through a sleeping busy handler: starting the next step at once could win the lock again and again
                 // while that writer sleeps. Pausing as long as the step took leaves it at least half the time.
-                if (!queue.WriterRunning && to < lastEventId) await Task.Delay(Pause(Stopwatch.GetElapsedTime(started)), cancellationToken);
+                if (!queue.WriterRunning && to < lastEventId) await Task.Delay(Pause(took), cancellationToken);
             }
             // The writer's deferred visitor index may have caught up over these events while they were being deleted: its
             // rows for them would point at nothing. One look-up by key prefix clears them.
