@@ -56,9 +56,9 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
             total = total with { Entities = total.Entities + entities };
             progress?.Report(total);
             var (size, smallest, largest) = (EventRangeSize, Math.Max(1, EventRangeSize / 8), EventRangeSize * 8);
-            for (var low = firstEventId - 1; low < lastEventId; low += size)
+            for (var from = firstEventId - 1; from < lastEventId;)
             {
-                var (from, to) = (low, Math.Min(low + size, lastEventId));
+                var to = Math.Min(from + size, lastEventId);
                 var started = Stopwatch.GetTimestamp();
                 // Queued behind the requests waiting now: under load, ingestion batches and erasure steps take turns.
                 var deleted = await queue.RunExclusiveAsync(ct => DeleteEventsAsync(applicationId, kind, pass, from, to, ct), null, cancellationToken);
@@ -71,6 +71,7 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
                 // turns through a sleeping busy handler: starting the next step at once could win the lock again and again
                 // while that writer sleeps. Pausing as long as the step took leaves it at least half the time.
                 if (!queue.WriterRunning && to < lastEventId) await Task.Delay(Pause(took), cancellationToken);
+                from = to;
             }
             // The writer's deferred visitor index may have caught up over these events while they were being deleted: its
             // rows for them would point at nothing. One look-up by key prefix clears them.
