@@ -54,8 +54,7 @@ var issued = (await admin.ServiceProvider.GetRequiredService<ApiKeyService>().Ge
 var key = (await host.Services.GetRequiredService<ApiKeyResolver>().ResolveAsync(issued.Key))!;
 var ingestion = host.Services.GetRequiredService<IngestionService>();
 
-// A server that has run a while: JIT done, and EF Core's queries of an erasure compiled by an earlier one (the first
-// erasure after a start pays ~150 ms of query compilation once, in its first step).
+// A server that has run a while: JIT done, an erasure of one visitor included.
 var warmUp = ids[^1];
 ids.RemoveAt(ids.Count - 1);
 await LoadAsync("warm-up", TimeSpan.FromSeconds(3), async () =>
