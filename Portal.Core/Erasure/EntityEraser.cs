@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Data;
+using Portal.Core.Forwarding;
 using Portal.Core.Ingestion;
 using Portal.Core.Metadata;
 
@@ -16,7 +17,7 @@ namespace Portal.Core.Erasure;
 /// Events stored after the first transaction are later messages: they stay, and (the writer's caches told to forget the
 /// ids) recreate the visitor or account afresh.
 /// </remarks>
-public sealed class EntityEraser(IDbContextFactory<PortalDbContext> contextFactory, IngestionQueue queue)
+public sealed class EntityEraser(IDbContextFactory<PortalDbContext> contextFactory, IngestionQueue queue, TimeProvider time)
 {
     /// <summary>Event ids per delete transaction: a range scan of this many rows takes about as long as a normal commit.</summary>
     public int EventRangeSize { get; set; } = 10_000;
@@ -105,10 +106,9 @@ public sealed class EntityEraser(IDbContextFactory<PortalDbContext> contextFacto
                 .ToListAsync(cancellationToken);
             if (found.Count == 0) return 0;
             var foundJson = JsonSerializer.Serialize(found);
-            // A message still waiting for Pendo (or dead-lettered) holds the person's data too: it goes with the event.
-            await db.Database.ExecuteSqlRawAsync("""
-                DELETE FROM ForwardingOutbox WHERE ApplicationId = {0} AND MessageId IN (SELECT MessageId FROM Events WHERE Id IN (SELECT value FROM json_each({1})))
-                """, [app.ToString().ToUpperInvariant(), foundJson], cancellationToken);
+            var messageIds = await db.Database.SqlQueryRaw<string>("SELECT MessageId AS Value FROM Events WHERE Id IN (SELECT value FROM json_each({0}))",
+                foundJson).ToListAsync(cancellationToken);
+            await OutboxErasure.RemoveAsync(db, app, messageIds, time.GetUtcNow(), cancellationToken);
             return await db.Database.ExecuteSqlRawAsync("DELETE FROM Events WHERE Id IN (SELECT value FROM json_each({0}))",
                 [foundJson], cancellationToken);
         }
@@ -116,7 +116,7 @@ public sealed class EntityEraser(IDbContextFactory<PortalDbContext> contextFacto
         // An account's events are the ones that name it (group calls, and identify/track calls carrying its id); the
         // visitor index rows of erased track events of other visitors point at nothing and are skipped by every reader.
         range = kind == FieldKind.Visitor ? range.Where(e => ids.Contains(e.VisitorId!)) : range.Where(e => ids.Contains(e.AccountId!));
-        await db.ForwardingOutbox.Where(m => m.ApplicationId == app && range.Select(e => e.MessageId).Contains(m.MessageId)).ExecuteDeleteAsync(cancellationToken);
+        await OutboxErasure.RemoveAsync(db, app, await range.Select(e => e.MessageId).ToListAsync(cancellationToken), time.GetUtcNow(), cancellationToken);
         return await range.ExecuteDeleteAsync(cancellationToken);
     }
 }

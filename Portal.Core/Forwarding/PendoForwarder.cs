@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,9 +7,9 @@ using Portal.Core.Ingestion;
 namespace Portal.Core.Forwarding;
 
 /// <summary>
-/// Relays the outbox to Pendo: claims due messages of the applications that forward, posts them to
+/// Relays the outbox to Pendo: claims due entries of the applications that forward, posts their messages to
 /// <c>{region}/data/segmentio/{pendo key}</c> (<see cref="ForwardingOptions.BatchSize"/> per request,
-/// <see cref="ForwardingOptions.Concurrency"/> requests at once), marks them delivered on a 2xx, schedules a retry
+/// <see cref="ForwardingOptions.Concurrency"/> requests at once), removes them from the outbox on a 2xx, schedules a retry
 /// with backoff on 5xx, 408, 429 and network errors, and dead-letters other answers with Pendo's status and text.
 /// All timing goes through the <see cref="TimeProvider"/>. Log lines name applications, never URLs (they hold the key).
 /// </summary>
@@ -22,12 +21,14 @@ public sealed partial class PendoForwarder(
     ForwardingQueries queries,
     ForwardingMetrics metrics,
     IOptions<ForwardingOptions> options,
+    IOptions<IngestionOptions> ingestion,
     TimeProvider time,
     ILogger<PendoForwarder> logger) : BackgroundService
 {
     public const string HttpClientName = "Pendo";
     private const int MaxErrorLength = 1000;
-    private const int RoundsPerClaim = 4;
+    /// <summary>How long delivery counts are kept: the Forwarding tab shows the last hour.</summary>
+    public static readonly TimeSpan DeliveryCountsKept = TimeSpan.FromHours(2);
 
     private readonly ForwardingOptions _options = options.Value;
     private readonly RetrySchedule _retries = new(options.Value);
@@ -50,31 +51,42 @@ public sealed partial class PendoForwarder(
             backlog = false;
             var now = time.GetUtcNow();
             var lease = now + TimeSpan.FromSeconds(_options.LeaseSeconds);
-            var requests = new List<(ForwardingTarget Target, IReadOnlyList<ClaimedMessage> Messages)>();
-            // A few rounds of requests per claim: fewer claim and delivered writes per message, still well inside the lease.
-            var room = _options.BatchSize * _options.Concurrency * RoundsPerClaim;
+            var outcomes = new OutboxOutcomes(now);
+            var entries = new List<PassEntry>();
+            var requests = new List<(ForwardingTarget Target, PassMessage[] Messages)>();
+            var room = _options.MessagesPerPass;
             foreach (var target in forwarding)
             {
                 var claimed = await outbox.ClaimAsync(target.ApplicationId, room, now, lease, cancellationToken);
-                backlog |= claimed.Count == room;
-                foreach (var chunk in claimed.Chunk(_options.BatchSize)) requests.Add((target, chunk));
+                backlog |= claimed.Sum(c => c.MessageIds.Length) >= room;
+                var readable = new List<PassEntry>(claimed.Count);
+                foreach (var entry in claimed)
+                {
+                    try { readable.Add(new PassEntry(target, entry)); }
+                    catch (System.Text.Json.JsonException ex)
+                    {
+                        // Not something a retry can mend: kept as a dead letter, with why.
+                        metrics.DeadLettered(entry.MessageIds.Length);
+                        outcomes.Updated.Add(new OutboxUpdate(entry.Id, OutboxState.Dead, now, entry.Attempts, null, Clip($"The stored messages cannot be read: {ex.Message}")));
+                    }
+                }
+                entries.AddRange(readable);
+                // Requests in outbox order, a request possibly spanning entries; a whole entry goes as it is stored.
+                foreach (var chunk in readable.SelectMany(e => e.All()).Chunk(_options.BatchSize)) requests.Add((target, chunk));
             }
-            if (requests.Count == 0) break;
-            tried += requests.Sum(r => r.Messages.Count);
-            var delivered = new System.Collections.Concurrent.ConcurrentBag<long>();
+            if (requests.Count == 0 && outcomes.IsEmpty) break;
+            tried += requests.Sum(r => r.Messages.Length);
             try
             {
                 await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },
-                    async (request, ct) => await SendAsync(request.Target, request.Messages, delivered, splitOnRefusal: true, ct));
+                    async (request, ct) => await SendAsync(request.Target, request.Messages, splitOnRefusal: true, ct));
             }
             finally
             {
-                // One write for every success of the pass: on SQLite each transaction is an fsync the ingestion writer waits behind.
-                if (!delivered.IsEmpty)
-                {
-                    await outbox.DeliveredAsync(delivered.ToList(), 200, time.GetUtcNow(), CancellationToken.None);
-                    metrics.Delivered(delivered.Count);
-                }
+                foreach (var entry in entries) entry.Settle(outcomes);
+                // One write for everything the pass learnt, by the ingestion writer: never a second writer waiting for SQLite's lock.
+                await outbox.RecordAsync(outcomes, cancellationToken);
+                if (outcomes.Delivered > 0) metrics.Delivered(outcomes.Delivered);
             }
         }
         return tried;
@@ -171,11 +183,13 @@ public sealed partial class PendoForwarder(
         var now = time.GetUtcNow();
         if (now - _lastPrune < TimeSpan.FromMinutes(1)) return;
         _lastPrune = now;
-        await outbox.PruneDeliveredAsync(now - TimeSpan.FromHours(_options.DeliveredRetentionHours), cancellationToken);
+        // Tombstones tell the Ingestion log a message did not reach Pendo: they stay as long as its entries.
+        var removed = await outbox.PruneAsync(now - DeliveryCountsKept, now - TimeSpan.FromDays(ingestion.Value.LogRetentionDays), cancellationToken);
+        // A full chunk means more is due: come back at the next pass rather than in a minute.
+        if (removed >= 5000) _lastPrune = DateTimeOffset.MinValue;
     }
 
-    private async Task SendAsync(ForwardingTarget target, IReadOnlyList<ClaimedMessage> messages, System.Collections.Concurrent.ConcurrentBag<long> delivered,
-        bool splitOnRefusal, CancellationToken cancellationToken)
+    private async Task SendAsync(ForwardingTarget target, PassMessage[] messages, bool splitOnRefusal, CancellationToken cancellationToken)
     {
         int? status = null;
         string error;
@@ -184,27 +198,28 @@ public sealed partial class PendoForwarder(
             using var client = httpClients.CreateClient(HttpClientName);
             client.Timeout = TimeSpan.FromSeconds(_options.RequestTimeoutSeconds);
             client.MaxResponseContentBufferSize = 64 * 1024;
-            using var content = new StringContent(Body(messages), Encoding.UTF8);
+            using var content = Body(messages);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             using var response = await client.PostAsync(target.Url, content, cancellationToken);
             status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {
-                foreach (var message in messages) delivered.Add(message.Id);
+                foreach (var message in messages) message.Result = Delivered.Instance;
                 return;
             }
             error = await AnswerAsync(response, cancellationToken);
             if (!RetrySchedule.IsRetryable(status.Value))
             {
                 // One bad message must not take its batch with it: each is tried alone and only the refused ones stay refused.
-                if (splitOnRefusal && messages.Count > 1)
+                if (splitOnRefusal && messages.Length > 1)
                 {
-                    foreach (var message in messages) await SendAsync(target, [message], delivered, splitOnRefusal: false, cancellationToken);
+                    foreach (var message in messages) await SendAsync(target, [message], splitOnRefusal: false, cancellationToken);
                     return;
                 }
-                LogRefused(logger, messages.Count, target.ApplicationId, status.Value);
-                metrics.DeadLettered(messages.Count);
-                await outbox.FailedAsync(messages.Select(m => m.Id).ToList(), dead: true, time.GetUtcNow(), status, $"{status} {error}".Trim(), CancellationToken.None);
+                LogRefused(logger, messages.Length, target.ApplicationId, status.Value);
+                metrics.DeadLettered(messages.Length);
+                var refused = new Failed(Dead: true, time.GetUtcNow(), status, $"{status} {error}".Trim());
+                foreach (var message in messages) message.Result = refused;
                 return;
             }
             error = $"{status} {error}".Trim();
@@ -220,17 +235,25 @@ public sealed partial class PendoForwarder(
         }
 
         var now = time.GetUtcNow();
-        var attempts = messages.Max(m => m.Attempts);
-        var giveUp = messages.Min(m => m.EnqueuedAt) + TimeSpan.FromHours(_options.GiveUpAfterHours) <= now;
-        LogRetrying(logger, messages.Count, target.ApplicationId, status, attempts);
-        if (giveUp) metrics.DeadLettered(messages.Count); else metrics.Retrying(messages.Count);
-        await outbox.FailedAsync(messages.Select(m => m.Id).ToList(), dead: giveUp, giveUp ? now : now + _retries.After(attempts), status,
-            giveUp ? $"gave up after {attempts} attempts: {error}" : error, CancellationToken.None);
+        var attempts = messages.Max(m => m.Entry.Claimed.Attempts);
+        var giveUp = messages.Min(m => m.Entry.Claimed.EnqueuedAt) + TimeSpan.FromHours(_options.GiveUpAfterHours) <= now;
+        LogRetrying(logger, messages.Length, target.ApplicationId, status, attempts);
+        if (giveUp) metrics.DeadLettered(messages.Length); else metrics.Retrying(messages.Length);
+        var failed = new Failed(giveUp, giveUp ? now : now + _retries.After(attempts), status, giveUp ? $"gave up after {attempts} attempts: {error}" : error);
+        foreach (var message in messages) message.Result = failed;
     }
 
-    /// <summary>One message as its own JSON object, as Segment sends it; several as a bare array, as Webhooks (Actions) batching does.</summary>
-    private static string Body(IReadOnlyList<ClaimedMessage> messages) =>
-        messages.Count == 1 ? messages[0].Json : "[" + string.Join(",", messages.Select(m => m.Json)) + "]";
+    /// <summary>
+    /// One message as its own JSON object, as Segment sends it; several as a bare array, as Webhooks (Actions) batching
+    /// does: a whole outbox entry is that array already, sent without a copy.
+    /// </summary>
+    private static HttpContent Body(PassMessage[] messages)
+    {
+        if (messages.Length == 1) return new ReadOnlyMemoryContent(messages[0].Json);
+        var entry = messages[0].Entry;
+        if (messages.Length == entry.Messages.Count && Array.TrueForAll(messages, m => m.Entry == entry)) return new ByteArrayContent(entry.Claimed.Body);
+        return new ByteArrayContent(OutboxBody.Join(Array.ConvertAll(messages, m => m.Json)));
+    }
 
     private static async Task<string> AnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

@@ -20,6 +20,7 @@ public sealed partial class IngestionWriter(
     WriterHealth health,
     IngestionMetrics metrics,
     IOptions<IngestionOptions> options,
+    IOptions<Forwarding.ForwardingOptions> forwarding,
     TimeProvider time,
     ILogger<IngestionWriter> logger) : BackgroundService
 {
@@ -132,6 +133,7 @@ public sealed partial class IngestionWriter(
             }
         }
         _faults.Flush();
+        if (batch.Exists(i => i is OutboxOutcomesWorkItem)) await WriteOutboxOutcomesAsync(batch.OfType<OutboxOutcomesWorkItem>().ToList());
 
         // While the database refuses writes only the probe's prune runs: anything else would add a bounded wait of its own.
         var housekeeping = batch.Exists(i => i is HousekeepingWorkItem)
@@ -196,6 +198,23 @@ public sealed partial class IngestionWriter(
         }
     }
 
+    /// <summary>The forwarder's results of its passes, in one transaction; refused at once while the database refuses writes.</summary>
+    private async Task WriteOutboxOutcomesAsync(List<OutboxOutcomesWorkItem> items)
+    {
+        try
+        {
+            if (!health.IsHealthy) throw new InvalidOperationException("The database refuses writes; the forwarder tries again later.");
+            _store ??= await storeFactory.OpenAsync(CancellationToken.None);
+            await _store.WriteOutboxOutcomesAsync(items.ConvertAll(i => i.Outcomes), CancellationToken.None);
+            foreach (var item in items) item.Completion.TrySetResult(new IngestionResult(IngestionStatus.Ok, []));
+        }
+        catch (Exception ex)
+        {
+            if (StoreFaults.IsUnavailable(ex)) health.Failed(StoreFaults.Describe(ex), time.GetUtcNow());
+            foreach (var item in items) item.Completion.TrySetException(ex);
+        }
+    }
+
     private void EnqueueRetention()
     {
         if (!queue.TryEnqueue(new RetentionWorkItem())) Volatile.Write(ref _retentionPending, 0);
@@ -216,7 +235,7 @@ public sealed partial class IngestionWriter(
     {
         var keys = items.Where(i => i.KeyId is { } k && (!_keyTouched.TryGetValue(k, out var at) || now - at >= KeyTouchInterval))
             .Select(i => i.KeyId!.Value).Distinct().Order().ToList();
-        var plan = new IngestionBatchPlan(items, now, keys, _options.MaxLoggedBodyBytes, _sampler);
+        var plan = new IngestionBatchPlan(items, now, keys, _options.MaxLoggedBodyBytes, _sampler, forwarding.Value.MessagesPerPass);
         bool newFields;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
