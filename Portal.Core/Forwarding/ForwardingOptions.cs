@@ -30,11 +30,15 @@ public sealed class ForwardingOptions
     /// <summary>Rounds of <see cref="Concurrency"/> requests a pass claims at once: fewer claims and outcome writes per message, still well inside the lease.</summary>
     public const int RoundsPerPass = 4;
 
-    /// <summary>
-    /// The most messages one pass claims, and so the most one outbox entry holds (the ingestion writer puts a commit's
-    /// messages of an application in entries of at most this many).
-    /// </summary>
+    /// <summary>The most messages one pass claims (it takes at least one entry).</summary>
     public int MessagesPerPass => BatchSize * Concurrency * RoundsPerPass;
+
+    /// <summary>
+    /// The most messages an outbox entry holds (the ingestion writer puts a commit's messages of an application in entries of
+    /// at most this many): one request's worth, so an entry goes to Pendo as it is stored, without being cut or copied; with
+    /// one message per request, a pass's worth.
+    /// </summary>
+    public int MessagesPerEntry => BatchSize == 1 ? MessagesPerPass : BatchSize;
 
     /// <summary>How often an idle forwarder looks for due messages (a local commit wakes it at once).</summary>
     [Range(50, 60_000)]

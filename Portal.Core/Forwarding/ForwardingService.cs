@@ -162,8 +162,8 @@ public sealed class ForwardingService(
             var now = time.GetUtcNow();
             await using (var write = await contextFactory.CreateDbContextAsync(cancellationToken))
             {
-                // Entries as the ingestion writer makes them: at most a forwarder pass's worth of messages each.
-                write.ForwardingOutbox.AddRange(chunk.Chunk(options.Value.MessagesPerPass).Select(part => new OutboxEntry
+                // Entries as the ingestion writer makes them (ForwardingOptions.MessagesPerEntry).
+                write.ForwardingOutbox.AddRange(chunk.Chunk(options.Value.MessagesPerEntry).Select(part => new OutboxEntry
                 {
                     ApplicationId = applicationId, MessageIds = OutboxBody.Ids(part.Select(e => e.MessageId)), Count = part.Length,
                     Body = OutboxBody.Join(Array.ConvertAll(part, e => (ReadOnlyMemory<byte>)ReplayMessage.Build(e))), State = OutboxState.Waiting,

@@ -2,9 +2,9 @@ namespace Portal.Core.Forwarding;
 
 /// <summary>
 /// One row of the outbox: one or more messages of an application on their way to Pendo, written in the same transaction
-/// that stored them. The ingestion writer puts all of a commit's messages of an application in one entry (up to
-/// <see cref="ForwardingOptions.MessagesPerPass"/>), so forwarding adds one row per commit, not one per message, to the
-/// database the writer shares. <see cref="DueAt"/> is when the entry may next be tried; a forwarder that claims it pushes
+/// that stored them. The ingestion writer puts a commit's messages of an application in entries of one request's worth
+/// (<see cref="ForwardingOptions.MessagesPerEntry"/>), so forwarding adds a row per request to Pendo, not one per message,
+/// to the database the writer shares, and an entry goes to Pendo as it is stored. <see cref="DueAt"/> is when the entry may next be tried; a forwarder that claims it pushes
 /// <see cref="DueAt"/> past its lease, so a crashed instance's claims come due again by themselves. A delivered entry leaves
 /// the outbox (its count goes to <see cref="ForwardingDelivery"/>); when only some of its messages got through, the others
 /// go on in new entries. Dead letters hold one message each.

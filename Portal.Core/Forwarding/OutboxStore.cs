@@ -6,7 +6,7 @@ using Portal.Core.Ingestion;
 namespace Portal.Core.Forwarding;
 
 /// <summary>A claimed outbox entry: reserved for this forwarder until its lease ends. <see cref="Attempts"/> counts this one.</summary>
-public sealed record ClaimedEntry(long Id, Guid ApplicationId, string[] MessageIds, byte[] Body, int Attempts, DateTimeOffset EnqueuedAt);
+public sealed record ClaimedEntry(long Id, Guid ApplicationId, string MessageIds, int Count, byte[] Body, int Attempts, DateTimeOffset EnqueuedAt);
 
 /// <summary>
 /// The forwarder's reads and writes of the outbox. A claim takes the due entries of an application, oldest first, up to a
@@ -26,17 +26,22 @@ public sealed class OutboxStore(IDbContextFactory<PortalDbContext> contextFactor
         budget AS (SELECT "Id", SUM("Count") OVER (ORDER BY "DueAt", "Id") - "Count" AS "Before" FROM due)
         UPDATE "ForwardingOutbox" o SET "DueAt" = @lease, "Attempts" = o."Attempts" + 1
         FROM budget b WHERE o."Id" = b."Id" AND b."Before" < @limit
-        RETURNING o."Id", o."MessageIds", o."Body", o."Attempts", o."EnqueuedAt"
+        RETURNING o."Id", o."MessageIds", o."Body", o."Attempts", o."EnqueuedAt", o."Count"
         """;
 
     private const string ReadSql = """
-        SELECT "Id", "MessageIds", "Body", "Attempts" + 1, "EnqueuedAt" FROM "ForwardingOutbox"
-        WHERE "ApplicationId" = @app AND "State" = 0 AND "DueAt" <= @now ORDER BY "DueAt", "Id" LIMIT @limit
+        SELECT "Id", "MessageIds", "Body", "Attempts" + 1, "EnqueuedAt", "Count" FROM "ForwardingOutbox"
+        WHERE "ApplicationId" = @app AND "State" = 0 AND "DueAt" <= @now AND "Id" NOT IN (SELECT value FROM json_each(@skip))
+        ORDER BY "DueAt", "Id" LIMIT @limit
         """;
 
-    /// <summary>Due entries of the application, oldest first, holding at most <paramref name="messages"/> messages (at least one entry).</summary>
+    /// <summary>
+    /// Due entries of the application, oldest first, holding at most <paramref name="messages"/> messages (at least one
+    /// entry). <paramref name="skip"/>: entries whose outcomes are on their way to the database (on PostgreSQL their lease
+    /// keeps them out already).
+    /// </summary>
     public async Task<IReadOnlyList<ClaimedEntry>> ClaimAsync(Guid applicationId, int messages, DateTimeOffset now, DateTimeOffset leaseUntil,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, IReadOnlyCollection<long>? skip = null)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var postgres = db.Database.IsNpgsql();
@@ -45,6 +50,7 @@ public sealed class OutboxStore(IDbContextFactory<PortalDbContext> contextFactor
         await using var command = connection.CreateCommand();
         command.CommandText = postgres ? ClaimSql : ReadSql;
         if (postgres) Add(command, "@lease", Value(leaseUntil, postgres));
+        else Add(command, "@skip", System.Text.Json.JsonSerializer.Serialize(skip ?? []));
         Add(command, "@app", postgres ? applicationId : applicationId.ToString().ToUpperInvariant());
         Add(command, "@now", Value(now, postgres));
         Add(command, "@limit", messages);
@@ -54,10 +60,10 @@ public sealed class OutboxStore(IDbContextFactory<PortalDbContext> contextFactor
         while (await reader.ReadAsync(cancellationToken))
         {
             var enqueued = postgres ? reader.GetFieldValue<DateTimeOffset>(4) : new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero);
-            var entry = new ClaimedEntry(reader.GetInt64(0), applicationId, OutboxBody.ParseIds(reader.GetString(1)), reader.GetFieldValue<byte[]>(2),
+            var entry = new ClaimedEntry(reader.GetInt64(0), applicationId, reader.GetString(1), reader.GetInt32(5), reader.GetFieldValue<byte[]>(2),
                 reader.GetInt32(3), enqueued);
             claimed.Add(entry);
-            total += entry.MessageIds.Length;
+            total += entry.Count;
             // SQLite reads in claim order: stop at the budget, as PostgreSQL's running total does.
             if (!postgres && total >= messages) break;
         }
@@ -65,17 +71,23 @@ public sealed class OutboxStore(IDbContextFactory<PortalDbContext> contextFactor
     }
 
     /// <summary>
-    /// Writes a pass's outcomes through the ingestion writer (see <see cref="OutboxOutcomesWorkItem"/>) and returns once they
-    /// are committed. Once queued they are written even when the caller stops waiting (the writer drains its queue before it
-    /// stops); after the writer has stopped nothing is written, and the messages, still due, are sent again after the
-    /// restart, which Pendo deduplicates by messageId.
+    /// Hands a pass's outcomes to the ingestion writer (see <see cref="OutboxOutcomesWorkItem"/>); the task returned ends when
+    /// they are committed (false: the writer has stopped and took nothing, so the messages, still due, are sent again after
+    /// the restart, which Pendo deduplicates by messageId). Once queued they are written even when nobody waits any more: the
+    /// writer drains its queue before it stops.
     /// </summary>
-    public async Task RecordAsync(OutboxOutcomes outcomes, CancellationToken cancellationToken)
+    public async Task<Task<bool>> RecordAsync(OutboxOutcomes outcomes)
     {
-        if (outcomes.IsEmpty) return;
+        if (outcomes.IsEmpty) return Task.FromResult(true);
         var item = new OutboxOutcomesWorkItem(outcomes);
-        if (!await queue.EnqueueAsync(item, CancellationToken.None)) return;
-        await item.Completion.Task.WaitAsync(cancellationToken);
+        if (!await queue.EnqueueAsync(item, CancellationToken.None)) return Task.FromResult(false);
+        return Committed(item);
+
+        static async Task<bool> Committed(OutboxOutcomesWorkItem item)
+        {
+            await item.Completion.Task;
+            return true;
+        }
     }
 
     /// <summary>The earliest time a waiting message of these applications comes due, or null when none waits.</summary>

@@ -33,63 +33,95 @@ public sealed partial class PendoForwarder(
     private readonly ForwardingOptions _options = options.Value;
     private readonly RetrySchedule _retries = new(options.Value);
     private readonly SemaphoreSlim _wake = new(0, 1);
+
+    /// <summary>Entries whose outcomes are queued for the ingestion writer and not yet committed.</summary>
+    private readonly HashSet<long> _recording = [];
     private DateTimeOffset _lastPrune;
     private DateTimeOffset _lastFigures = DateTimeOffset.MinValue;
 
     /// <summary>
     /// Claims and sends what is due now; goes on while a claim comes back full (a backlog), so a pass under steady
-    /// traffic ends once it has caught up. Returns how many messages were tried.
+    /// traffic ends once it has caught up. Returns, once every outcome is committed, how many messages were tried.
     /// </summary>
+    /// <remarks>
+    /// A pass's outcomes wait in the ingestion writer's queue behind the requests queued before them; the next pass does not
+    /// wait for them, it leaves their entries alone (<see cref="_recording"/>): under load the forwarder keeps up with
+    /// ingestion instead of with the writer's queue.
+    /// </remarks>
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
     {
         var tried = 0;
         var forwarding = await targets.LoadAsync(cancellationToken);
         if (forwarding.Count == 0) return 0;
-        var backlog = true;
-        while (backlog && !cancellationToken.IsCancellationRequested)
+        var recordings = new List<Task>();
+        try
         {
-            backlog = false;
-            var now = time.GetUtcNow();
-            var lease = now + TimeSpan.FromSeconds(_options.LeaseSeconds);
-            var outcomes = new OutboxOutcomes(now);
-            var entries = new List<PassEntry>();
-            var requests = new List<(ForwardingTarget Target, PassMessage[] Messages)>();
-            var room = _options.MessagesPerPass;
-            foreach (var target in forwarding)
+            var backlog = true;
+            while (backlog && !cancellationToken.IsCancellationRequested)
             {
-                var claimed = await outbox.ClaimAsync(target.ApplicationId, room, now, lease, cancellationToken);
-                backlog |= claimed.Sum(c => c.MessageIds.Length) >= room;
-                var readable = new List<PassEntry>(claimed.Count);
-                foreach (var entry in claimed)
+                backlog = false;
+                var now = time.GetUtcNow();
+                var lease = now + TimeSpan.FromSeconds(_options.LeaseSeconds);
+                var outcomes = new OutboxOutcomes(now);
+                var claimedIds = new List<long>();
+                var entries = new List<PassEntry>();
+                var requests = new List<(PassEntry Entry, int From, int To)>();
+                var room = _options.MessagesPerPass;
+                var skip = Recording();
+                foreach (var target in forwarding)
                 {
-                    try { readable.Add(new PassEntry(target, entry)); }
-                    catch (System.Text.Json.JsonException ex)
+                    var claimed = await outbox.ClaimAsync(target.ApplicationId, room, now, lease, cancellationToken, skip);
+                    backlog |= claimed.Sum(c => c.Count) >= room;
+                    claimedIds.AddRange(claimed.Select(c => c.Id));
+                    foreach (var entry in claimed.Select(c => new PassEntry(target, c)))
                     {
-                        // Not something a retry can mend: kept as a dead letter, with why.
-                        metrics.DeadLettered(entry.MessageIds.Length);
-                        outcomes.Updated.Add(new OutboxUpdate(entry.Id, OutboxState.Dead, now, entry.Attempts, null, Clip($"The stored messages cannot be read: {ex.Message}")));
+                        entries.Add(entry);
+                        // An entry holds one request's worth as the ingestion writer makes it; larger ones (the batch size was lowered since) are cut.
+                        for (var from = 0; from < entry.Count; from += _options.BatchSize) requests.Add((entry, from, Math.Min(entry.Count, from + _options.BatchSize)));
                     }
                 }
-                entries.AddRange(readable);
-                // Requests in outbox order, a request possibly spanning entries; a whole entry goes as it is stored.
-                foreach (var chunk in readable.SelectMany(e => e.All()).Chunk(_options.BatchSize)) requests.Add((target, chunk));
-            }
-            if (requests.Count == 0 && outcomes.IsEmpty) break;
-            tried += requests.Sum(r => r.Messages.Length);
-            try
-            {
-                await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },
-                    async (request, ct) => await SendAsync(request.Target, request.Messages, splitOnRefusal: true, ct));
-            }
-            finally
-            {
-                foreach (var entry in entries) entry.Settle(outcomes);
-                // One write for everything the pass learnt, by the ingestion writer: never a second writer waiting for SQLite's lock.
-                await outbox.RecordAsync(outcomes, cancellationToken);
-                if (outcomes.Delivered > 0) metrics.Delivered(outcomes.Delivered);
+                if (claimedIds.Count == 0) break;
+                tried += requests.Sum(r => r.To - r.From);
+                try
+                {
+                    await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },
+                        async (request, ct) => await SendAsync(request.Entry, request.From, request.To, splitOnRefusal: true, ct));
+                }
+                finally
+                {
+                    foreach (var entry in entries) entry.Settle(outcomes);
+                    recordings.Add(RecordAsync(outcomes, claimedIds));
+                }
             }
         }
+        finally
+        {
+            await Task.WhenAll(recordings).WaitAsync(cancellationToken);
+        }
         return tried;
+    }
+
+    /// <summary>
+    /// One write for everything a pass learnt, by the ingestion writer: never a second writer waiting for SQLite's lock.
+    /// Until it is committed the pass's entries stay out of claims (on SQLite a claim is a read and would hand them out again).
+    /// </summary>
+    private async Task RecordAsync(OutboxOutcomes outcomes, List<long> claimedIds)
+    {
+        lock (_recording) _recording.UnionWith(claimedIds);
+        try
+        {
+            var committed = await outbox.RecordAsync(outcomes);
+            if (await committed && outcomes.Delivered > 0) metrics.Delivered(outcomes.Delivered);
+        }
+        finally
+        {
+            lock (_recording) _recording.ExceptWith(claimedIds);
+        }
+    }
+
+    private List<long> Recording()
+    {
+        lock (_recording) return [.. _recording];
     }
 
     /// <summary>Wakes an idle forwarder now (a commit, a Retry or a Replay) instead of at its next poll.</summary>
@@ -189,8 +221,11 @@ public sealed partial class PendoForwarder(
         if (removed >= 5000) _lastPrune = DateTimeOffset.MinValue;
     }
 
-    private async Task SendAsync(ForwardingTarget target, PassMessage[] messages, bool splitOnRefusal, CancellationToken cancellationToken)
+    /// <summary>Sends messages [<paramref name="from"/>, <paramref name="to"/>) of an entry in one request and marks what became of them.</summary>
+    private async Task SendAsync(PassEntry entry, int from, int to, bool splitOnRefusal, CancellationToken cancellationToken)
     {
+        var target = entry.Target;
+        var count = to - from;
         int? status = null;
         string error;
         try
@@ -198,28 +233,27 @@ public sealed partial class PendoForwarder(
             using var client = httpClients.CreateClient(HttpClientName);
             client.Timeout = TimeSpan.FromSeconds(_options.RequestTimeoutSeconds);
             client.MaxResponseContentBufferSize = 64 * 1024;
-            using var content = Body(messages);
+            using var content = entry.Body(from, to);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             using var response = await client.PostAsync(target.Url, content, cancellationToken);
             status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {
-                foreach (var message in messages) message.Result = Delivered.Instance;
+                entry.Mark(from, to, Delivered.Instance);
                 return;
             }
             error = await AnswerAsync(response, cancellationToken);
             if (!RetrySchedule.IsRetryable(status.Value))
             {
                 // One bad message must not take its batch with it: each is tried alone and only the refused ones stay refused.
-                if (splitOnRefusal && messages.Length > 1)
+                if (splitOnRefusal && count > 1)
                 {
-                    foreach (var message in messages) await SendAsync(target, [message], splitOnRefusal: false, cancellationToken);
+                    for (var i = from; i < to; i++) await SendAsync(entry, i, i + 1, splitOnRefusal: false, cancellationToken);
                     return;
                 }
-                LogRefused(logger, messages.Length, target.ApplicationId, status.Value);
-                metrics.DeadLettered(messages.Length);
-                var refused = new Failed(Dead: true, time.GetUtcNow(), status, $"{status} {error}".Trim());
-                foreach (var message in messages) message.Result = refused;
+                LogRefused(logger, count, target.ApplicationId, status.Value);
+                metrics.DeadLettered(count);
+                entry.Mark(from, to, new Failed(Dead: true, time.GetUtcNow(), status, $"{status} {error}".Trim()));
                 return;
             }
             error = $"{status} {error}".Trim();
@@ -229,30 +263,24 @@ public sealed partial class PendoForwarder(
             // Shutting down: the lease runs out and the messages come due again, here or on another instance.
             return;
         }
+        catch (System.Text.Json.JsonException ex)
+        {
+            // Not something a retry can mend: kept as a dead letter, with why.
+            metrics.DeadLettered(count);
+            entry.Mark(from, to, new Failed(Dead: true, time.GetUtcNow(), null, Clip($"The stored messages cannot be read: {ex.Message}"), Unreadable: true));
+            return;
+        }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
         {
             error = ex is TaskCanceledException ? $"no answer within {_options.RequestTimeoutSeconds} s" : Clip(ex.Message);
         }
 
         var now = time.GetUtcNow();
-        var attempts = messages.Max(m => m.Entry.Claimed.Attempts);
-        var giveUp = messages.Min(m => m.Entry.Claimed.EnqueuedAt) + TimeSpan.FromHours(_options.GiveUpAfterHours) <= now;
-        LogRetrying(logger, messages.Length, target.ApplicationId, status, attempts);
-        if (giveUp) metrics.DeadLettered(messages.Length); else metrics.Retrying(messages.Length);
-        var failed = new Failed(giveUp, giveUp ? now : now + _retries.After(attempts), status, giveUp ? $"gave up after {attempts} attempts: {error}" : error);
-        foreach (var message in messages) message.Result = failed;
-    }
-
-    /// <summary>
-    /// One message as its own JSON object, as Segment sends it; several as a bare array, as Webhooks (Actions) batching
-    /// does: a whole outbox entry is that array already, sent without a copy.
-    /// </summary>
-    private static HttpContent Body(PassMessage[] messages)
-    {
-        if (messages.Length == 1) return new ReadOnlyMemoryContent(messages[0].Json);
-        var entry = messages[0].Entry;
-        if (messages.Length == entry.Messages.Count && Array.TrueForAll(messages, m => m.Entry == entry)) return new ByteArrayContent(entry.Claimed.Body);
-        return new ByteArrayContent(OutboxBody.Join(Array.ConvertAll(messages, m => m.Json)));
+        var attempts = entry.Claimed.Attempts;
+        var giveUp = entry.Claimed.EnqueuedAt + TimeSpan.FromHours(_options.GiveUpAfterHours) <= now;
+        LogRetrying(logger, count, target.ApplicationId, status, attempts);
+        if (giveUp) metrics.DeadLettered(count); else metrics.Retrying(count);
+        entry.Mark(from, to, new Failed(giveUp, giveUp ? now : now + _retries.After(attempts), status, giveUp ? $"gave up after {attempts} attempts: {error}" : error));
     }
 
     private static async Task<string> AnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)

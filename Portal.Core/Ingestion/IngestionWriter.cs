@@ -235,7 +235,7 @@ public sealed partial class IngestionWriter(
     {
         var keys = items.Where(i => i.KeyId is { } k && (!_keyTouched.TryGetValue(k, out var at) || now - at >= KeyTouchInterval))
             .Select(i => i.KeyId!.Value).Distinct().Order().ToList();
-        var plan = new IngestionBatchPlan(items, now, keys, _options.MaxLoggedBodyBytes, _sampler, forwarding.Value.MessagesPerPass);
+        var plan = new IngestionBatchPlan(items, now, keys, _options.MaxLoggedBodyBytes, _sampler, forwarding.Value.MessagesPerEntry);
         bool newFields;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
