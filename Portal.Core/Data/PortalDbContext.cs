@@ -37,7 +37,8 @@ public abstract class PortalDbContext(DbContextOptions options)
     public DbSet<IngestionLogEntry> IngestionLog => Set<IngestionLogEntry>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<ForwardingSettings> ForwardingSettings => Set<ForwardingSettings>();
-    public DbSet<OutboxMessage> ForwardingOutbox => Set<OutboxMessage>();
+    public DbSet<OutboxEntry> ForwardingOutbox => Set<OutboxEntry>();
+    public DbSet<ForwardingDelivery> ForwardingDeliveries => Set<ForwardingDelivery>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)

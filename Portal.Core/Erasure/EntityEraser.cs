@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Data;
+using Portal.Core.Forwarding;
 using Portal.Core.Ingestion;
 using Portal.Core.Metadata;
 
@@ -20,7 +21,7 @@ namespace Portal.Core.Erasure;
 /// messages: they stay, and recreate the visitor or account afresh.
 /// </remarks>
 public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> contextFactory, IngestionQueue queue,
-    Microsoft.Extensions.Options.IOptions<IngestionOptions> ingestion)
+    Microsoft.Extensions.Options.IOptions<IngestionOptions> ingestion, TimeProvider time)
 {
     /// <summary>
     /// Event ids per delete step to begin with. The size then follows <see cref="StepTarget"/>: halved after a slower step,
@@ -191,7 +192,8 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
     private async Task WarmUpAsync(FieldKind kind, CancellationToken cancellationToken)
     {
         if (_warm.ContainsKey(kind)) return;
-        string[] none = ["\u0000erasure-warm-up"];
+        // Guid.Empty is no application: nothing matches, whatever the id.
+        string[] none = ["erasure-warm-up"];
         await DeleteEntitiesAsync(Guid.Empty, kind, none, cancellationToken, warmUp: true);
         await DeleteEventsAsync(Guid.Empty, kind, none, 0, 0, cancellationToken);
         _warm.TryAdd(kind, true);
@@ -213,10 +215,9 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
                 .ToListAsync(cancellationToken);
             if (found.Count == 0) return 0;
             var foundJson = JsonSerializer.Serialize(found);
-            // A message still waiting for Pendo (or dead-lettered) holds the person's data too: it goes with the event.
-            await db.Database.ExecuteSqlRawAsync("""
-                DELETE FROM ForwardingOutbox WHERE ApplicationId = {0} AND MessageId IN (SELECT MessageId FROM Events WHERE Id IN (SELECT value FROM json_each({1})))
-                """, [app.ToString().ToUpperInvariant(), foundJson], cancellationToken);
+            var messageIds = await db.Database.SqlQueryRaw<string>("SELECT MessageId AS Value FROM Events WHERE Id IN (SELECT value FROM json_each({0}))",
+                foundJson).ToListAsync(cancellationToken);
+            await OutboxErasure.RemoveAsync(db, app, messageIds, time.GetUtcNow(), cancellationToken);
             return await db.Database.ExecuteSqlRawAsync("DELETE FROM Events WHERE Id IN (SELECT value FROM json_each({0}))",
                 [foundJson], cancellationToken);
         }
@@ -224,7 +225,7 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
         // An account's events are the ones that name it (group calls, and identify/track calls carrying its id); the
         // visitor index rows of erased track events of other visitors point at nothing and are skipped by every reader.
         range = kind == FieldKind.Visitor ? range.Where(e => ids.Contains(e.VisitorId!)) : range.Where(e => ids.Contains(e.AccountId!));
-        await db.ForwardingOutbox.Where(m => m.ApplicationId == app && range.Select(e => e.MessageId).Contains(m.MessageId)).ExecuteDeleteAsync(cancellationToken);
+        await OutboxErasure.RemoveAsync(db, app, await range.Select(e => e.MessageId).ToListAsync(cancellationToken), time.GetUtcNow(), cancellationToken);
         return await range.ExecuteDeleteAsync(cancellationToken);
     }
 }

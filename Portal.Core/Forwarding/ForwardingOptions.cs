@@ -27,6 +27,19 @@ public sealed class ForwardingOptions
     [Range(1, 64)]
     public int Concurrency { get; set; } = 4;
 
+    /// <summary>Rounds of <see cref="Concurrency"/> requests a pass claims at once: fewer claims and outcome writes per message, still well inside the lease.</summary>
+    public const int RoundsPerPass = 4;
+
+    /// <summary>The most messages one pass claims (it takes at least one entry).</summary>
+    public int MessagesPerPass => BatchSize * Concurrency * RoundsPerPass;
+
+    /// <summary>
+    /// The most messages an outbox entry holds (the ingestion writer puts a commit's messages of an application in entries of
+    /// at most this many): one request's worth, so an entry goes to Pendo as it is stored, without being cut or copied; with
+    /// one message per request, a pass's worth.
+    /// </summary>
+    public int MessagesPerEntry => BatchSize == 1 ? MessagesPerPass : BatchSize;
+
     /// <summary>How often an idle forwarder looks for due messages (a local commit wakes it at once).</summary>
     [Range(50, 60_000)]
     public int PollMilliseconds { get; set; } = 1000;
@@ -55,10 +68,6 @@ public sealed class ForwardingOptions
 
     [Range(1, 300)]
     public int RequestTimeoutSeconds { get; set; } = 30;
-
-    /// <summary>How long delivered messages stay listed (without their JSON) for figures and the Ingestion log.</summary>
-    [Range(0, 24 * 30)]
-    public double DeliveredRetentionHours { get; set; } = 24;
 
     /// <summary>The Dashboard warns when an application's oldest waiting message is older than this.</summary>
     [Range(1, 86_400 * 7)]

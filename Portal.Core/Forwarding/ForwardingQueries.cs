@@ -28,12 +28,13 @@ public sealed class ForwardingQueries(IDbContextFactory<PortalDbContext> context
         var now = time.GetUtcNow();
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var app = db.ForwardingOutbox.AsNoTracking().Where(m => m.ApplicationId == applicationId);
-        var waiting = await app.CountAsync(m => m.State == OutboxState.Waiting, cancellationToken);
+        var waiting = await app.Where(m => m.State == OutboxState.Waiting).SumAsync(m => m.Count, cancellationToken);
         var minuteAgo = now.AddMinutes(-1);
         var hourAgo = now.AddHours(-1);
-        var lastMinute = await app.CountAsync(m => m.State == OutboxState.Delivered && m.DueAt >= minuteAgo, cancellationToken);
-        var lastHour = await app.CountAsync(m => m.State == OutboxState.Delivered && m.DueAt >= hourAgo, cancellationToken);
-        var dead = await app.CountAsync(m => m.State == OutboxState.Dead, cancellationToken);
+        var deliveries = db.ForwardingDeliveries.AsNoTracking().Where(d => d.ApplicationId == applicationId);
+        var lastMinute = await deliveries.Where(d => d.DeliveredAt >= minuteAgo).SumAsync(d => d.Count, cancellationToken);
+        var lastHour = await deliveries.Where(d => d.DeliveredAt >= hourAgo).SumAsync(d => d.Count, cancellationToken);
+        var dead = await app.Where(m => m.State == OutboxState.Dead).SumAsync(m => m.Count, cancellationToken);
         var oldest = await app.Where(m => m.State == OutboxState.Waiting).OrderBy(m => m.EnqueuedAt)
             .Select(m => (DateTimeOffset?)m.EnqueuedAt).FirstOrDefaultAsync(cancellationToken);
         // What holds the queue up now (a waiting message's last failure), else the latest dead letter's answer.
@@ -48,30 +49,52 @@ public sealed class ForwardingQueries(IDbContextFactory<PortalDbContext> context
     public async Task<IReadOnlyList<DeadLetter>> DeadLettersAsync(Guid applicationId, int take = 100, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        return await db.ForwardingOutbox.AsNoTracking().Where(m => m.ApplicationId == applicationId && m.State == OutboxState.Dead)
+        var rows = await db.ForwardingOutbox.AsNoTracking().Where(m => m.ApplicationId == applicationId && m.State == OutboxState.Dead)
             .OrderByDescending(m => m.DueAt).ThenByDescending(m => m.Id).Take(take)
-            .Select(m => new DeadLetter(m.Id, m.MessageId, m.Attempts, m.LastStatus, m.LastError, m.EnqueuedAt, m.DueAt))
+            .Select(m => new { m.Id, m.MessageIds, m.Attempts, m.LastStatus, m.LastError, m.EnqueuedAt, m.DueAt })
             .ToListAsync(cancellationToken);
+        // Dead letters hold one message each (an entry whose stored messages could not be read may hold more).
+        return rows.ConvertAll(m =>
+        {
+            var ids = OutboxBody.ParseIds(m.MessageIds);
+            var name = ids.Length == 1 ? ids[0] : $"{ids.FirstOrDefault()} and {ids.Length - 1} more";
+            return new DeadLetter(m.Id, name, m.Attempts, m.LastStatus, m.LastError, m.EnqueuedAt, m.DueAt);
+        });
     }
 
-    /// <summary>Each message's latest forwarding state (a replayed message may have been queued more than once).</summary>
+    /// <summary>
+    /// Each message's latest forwarding state (a replayed message may have been queued more than once). A delivered message
+    /// leaves the outbox: one of <paramref name="queued"/> (the messages the Ingestion log says went into it) found in no
+    /// entry was delivered. Only entries queued from <paramref name="since"/> on are read (the request's time: its messages
+    /// cannot be in older ones).
+    /// </summary>
     public async Task<IReadOnlyDictionary<string, ForwardState>> MessageStatesAsync(Guid applicationId, IReadOnlyCollection<string> messageIds,
-        CancellationToken cancellationToken = default)
+        IReadOnlyCollection<string>? queued = null, DateTimeOffset? since = null, CancellationToken cancellationToken = default)
     {
         if (messageIds.Count == 0) return new Dictionary<string, ForwardState>();
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var rows = await db.ForwardingOutbox.AsNoTracking().Where(m => m.ApplicationId == applicationId && messageIds.Contains(m.MessageId))
-            .Select(m => new { m.Id, m.MessageId, m.State, m.Attempts, m.LastError }).ToListAsync(cancellationToken);
-        return rows.GroupBy(r => r.MessageId).ToDictionary(g => g.Key, g =>
+        var from = since ?? DateTimeOffset.MinValue;
+        // Entries hold many messages, so none is found by an index on messageId; the outbox holds what is on its way, so this
+        // reads little, except while Pendo has been unreachable for long.
+        var rows = await db.ForwardingOutbox.AsNoTracking().Where(m => m.ApplicationId == applicationId && m.EnqueuedAt >= from)
+            .Select(m => new { m.Id, m.MessageIds, m.State, m.LastError }).ToListAsync(cancellationToken);
+        var wanted = messageIds.ToHashSet(StringComparer.Ordinal);
+        var latest = new Dictionary<string, (long Id, ForwardState State)>(StringComparer.Ordinal);
+        foreach (var row in rows)
         {
-            var latest = g.MaxBy(r => r.Id)!;
-            return latest.State switch
+            var state = row.State switch
             {
                 OutboxState.Delivered => ForwardState.Delivered,
                 OutboxState.Dead => ForwardState.DeadLettered,
-                _ => latest.LastError is null ? ForwardState.Waiting : ForwardState.Retrying,
+                OutboxState.Discarded => ForwardState.Discarded,
+                _ => row.LastError is null ? ForwardState.Waiting : ForwardState.Retrying,
             };
-        });
+            foreach (var id in OutboxBody.ParseIds(row.MessageIds))
+                if (wanted.Contains(id) && (!latest.TryGetValue(id, out var seen) || seen.Id < row.Id)) latest[id] = (row.Id, state);
+        }
+        var states = latest.ToDictionary(l => l.Key, l => l.Value.State, StringComparer.Ordinal);
+        foreach (var id in queued ?? []) states.TryAdd(id, ForwardState.Delivered);
+        return states;
     }
 
     /// <summary>Applications whose oldest waiting message is older than <see cref="ForwardingOptions.WarnOldestWaitingSeconds"/>.</summary>
@@ -89,7 +112,7 @@ public sealed class ForwardingQueries(IDbContextFactory<PortalDbContext> context
             var oldest = await db.ForwardingOutbox.Where(m => m.ApplicationId == app.Id && m.State == OutboxState.Waiting).OrderBy(m => m.EnqueuedAt)
                 .Select(m => (DateTimeOffset?)m.EnqueuedAt).FirstOrDefaultAsync(cancellationToken);
             if (oldest is not { } o || o > threshold) continue;
-            var waiting = await db.ForwardingOutbox.CountAsync(m => m.ApplicationId == app.Id && m.State == OutboxState.Waiting, cancellationToken);
+            var waiting = await db.ForwardingOutbox.Where(m => m.ApplicationId == app.Id && m.State == OutboxState.Waiting).SumAsync(m => m.Count, cancellationToken);
             var error = await db.ForwardingOutbox.Where(m => m.ApplicationId == app.Id && m.State == OutboxState.Waiting && m.LastError != null)
                 .OrderByDescending(m => m.Id).Select(m => m.LastError).FirstOrDefaultAsync(cancellationToken);
             lagging.Add(new ForwardingLag(app.Id, app.Name, waiting, Max(now - o), error));
@@ -102,7 +125,7 @@ public sealed class ForwardingQueries(IDbContextFactory<PortalDbContext> context
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var waiting = db.ForwardingOutbox.AsNoTracking().Where(m => m.State == OutboxState.Waiting);
-        var count = await waiting.CountAsync(cancellationToken);
+        var count = await waiting.SumAsync(m => m.Count, cancellationToken);
         var oldest = count == 0 ? null : await waiting.OrderBy(m => m.EnqueuedAt).Select(m => (DateTimeOffset?)m.EnqueuedAt).FirstOrDefaultAsync(cancellationToken);
         return (count, oldest);
     }

@@ -21,6 +21,9 @@ public enum ForwardState
     Retrying,
     Delivered,
     DeadLettered,
+
+    /// <summary>A dead letter an Admin discarded, or a message erased before it was delivered: it did not reach Pendo.</summary>
+    Discarded,
 }
 
 /// <summary>An application whose oldest waiting message is older than the Dashboard's threshold.</summary>

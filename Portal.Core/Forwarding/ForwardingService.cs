@@ -20,6 +20,7 @@ public sealed class ForwardingService(
     ForwardingTargets targets,
     PendoForwarder forwarder,
     AuditLog audit,
+    Microsoft.Extensions.Options.IOptions<ForwardingOptions> options,
     TimeProvider time)
 {
     private const int ReplayChunk = 1000;
@@ -125,7 +126,9 @@ public sealed class ForwardingService(
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var app = await db.Applications.FindAsync([applicationId], cancellationToken);
         if (app is null) return OperationResult<int>.Fail("That application does not exist.");
-        var count = await DeadLetters(db, applicationId, ids).ExecuteDeleteAsync(cancellationToken);
+        // A tombstone without the JSON stays, so the Ingestion log does not take the message for delivered.
+        var count = await DeadLetters(db, applicationId, ids).ExecuteUpdateAsync(s => s
+            .SetProperty(m => m.State, OutboxState.Discarded).SetProperty(m => m.Body, (byte[]?)null).SetProperty(m => m.DueAt, time.GetUtcNow()), cancellationToken);
         await audit.RecordAsync(actor.Name, AuditActions.ForwardingDiscarded, app.Name, $"{count} dead letter(s) discarded", cancellationToken);
         return OperationResult<int>.Ok(count);
     }
@@ -159,9 +162,11 @@ public sealed class ForwardingService(
             var now = time.GetUtcNow();
             await using (var write = await contextFactory.CreateDbContextAsync(cancellationToken))
             {
-                write.ForwardingOutbox.AddRange(chunk.Select(e => new OutboxMessage
+                // Entries as the ingestion writer makes them (ForwardingOptions.MessagesPerEntry).
+                write.ForwardingOutbox.AddRange(chunk.Chunk(options.Value.MessagesPerEntry).Select(part => new OutboxEntry
                 {
-                    ApplicationId = applicationId, MessageId = e.MessageId, Json = ReplayMessage.Build(e), State = OutboxState.Waiting,
+                    ApplicationId = applicationId, MessageIds = OutboxBody.Ids(part.Select(e => e.MessageId)), Count = part.Length,
+                    Body = OutboxBody.Join(Array.ConvertAll(part, e => (ReadOnlyMemory<byte>)ReplayMessage.Build(e))), State = OutboxState.Waiting,
                     EnqueuedAt = now, DueAt = now,
                 }));
                 await write.SaveChangesAsync(cancellationToken);
@@ -176,7 +181,7 @@ public sealed class ForwardingService(
         return OperationResult<int>.Ok(queued);
     }
 
-    private static IQueryable<OutboxMessage> DeadLetters(PortalDbContext db, Guid applicationId, IReadOnlyCollection<long>? ids)
+    private static IQueryable<OutboxEntry> DeadLetters(PortalDbContext db, Guid applicationId, IReadOnlyCollection<long>? ids)
     {
         var query = db.ForwardingOutbox.Where(m => m.ApplicationId == applicationId && m.State == OutboxState.Dead);
         return ids is null ? query : query.Where(m => ids.Contains(m.Id));

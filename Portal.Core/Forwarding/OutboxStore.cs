@@ -1,77 +1,93 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Data;
+using Portal.Core.Ingestion;
 
 namespace Portal.Core.Forwarding;
 
-/// <summary>A claimed outbox row: reserved for this forwarder until its lease ends.</summary>
-public sealed record ClaimedMessage(long Id, Guid ApplicationId, string MessageId, string Json, int Attempts, DateTimeOffset EnqueuedAt);
+/// <summary>A claimed outbox entry: reserved for this forwarder until its lease ends. <see cref="Attempts"/> counts this one.</summary>
+public sealed record ClaimedEntry(long Id, Guid ApplicationId, string MessageIds, int Count, byte[] Body, int Attempts, DateTimeOffset EnqueuedAt);
 
 /// <summary>
-/// The forwarder's reads and writes of the outbox. On PostgreSQL claiming pushes the rows' <c>DueAt</c> past a lease in
-/// one statement with <c>FOR UPDATE SKIP LOCKED</c>, so several instances never claim the same row. SQLite has one
-/// instance and one forwarder, which finishes a claim before the next: there a claim is a read, and the attempt is
-/// counted when its outcome is written. That saves a rewrite of every row (JSON included) in the database file the
-/// ingestion writer shares.
+/// The forwarder's reads and writes of the outbox. A claim takes the due entries of an application, oldest first, up to a
+/// number of messages. On PostgreSQL claiming pushes the entries' <c>DueAt</c> past a lease in one statement with
+/// <c>FOR UPDATE SKIP LOCKED</c>, so several instances never claim the same entry. SQLite has one instance and one
+/// forwarder, which finishes a claim (its outcomes committed) before the next: there a claim is a read, which spares the
+/// database file the ingestion writer shares a rewrite of every entry. Outcomes are written by the ingestion writer
+/// itself (<see cref="RecordAsync"/>).
 /// </summary>
-public sealed class OutboxStore(IDbContextFactory<PortalDbContext> contextFactory)
+public sealed class OutboxStore(IDbContextFactory<PortalDbContext> contextFactory, IngestionQueue queue)
 {
+    // The running total stops the claim at the message budget; the first entry is always taken (the writer keeps entries within it).
     private const string ClaimSql = """
-        UPDATE "ForwardingOutbox" SET "DueAt" = @lease, "Attempts" = "Attempts" + 1
-        WHERE "Id" IN (SELECT "Id" FROM "ForwardingOutbox" WHERE "ApplicationId" = @app AND "State" = 0 AND "DueAt" <= @now
-                       ORDER BY "DueAt", "Id" LIMIT @limit{0})
-        RETURNING "Id", "MessageId", "Json", "Attempts", "EnqueuedAt"
+        WITH due AS (
+            SELECT "Id", "Count", "DueAt" FROM "ForwardingOutbox" WHERE "ApplicationId" = @app AND "State" = 0 AND "DueAt" <= @now
+            ORDER BY "DueAt", "Id" LIMIT @limit FOR UPDATE SKIP LOCKED),
+        budget AS (SELECT "Id", SUM("Count") OVER (ORDER BY "DueAt", "Id") - "Count" AS "Before" FROM due)
+        UPDATE "ForwardingOutbox" o SET "DueAt" = @lease, "Attempts" = o."Attempts" + 1
+        FROM budget b WHERE o."Id" = b."Id" AND b."Before" < @limit
+        RETURNING o."Id", o."MessageIds", o."Body", o."Attempts", o."EnqueuedAt", o."Count"
         """;
 
     private const string ReadSql = """
-        SELECT "Id", "MessageId", "Json", "Attempts" + 1, "EnqueuedAt" FROM "ForwardingOutbox"
-        WHERE "ApplicationId" = @app AND "State" = 0 AND "DueAt" <= @now ORDER BY "DueAt", "Id" LIMIT @limit
+        SELECT "Id", "MessageIds", "Body", "Attempts" + 1, "EnqueuedAt", "Count" FROM "ForwardingOutbox"
+        WHERE "ApplicationId" = @app AND "State" = 0 AND "DueAt" <= @now AND "Id" NOT IN (SELECT value FROM json_each(@skip))
+        ORDER BY "DueAt", "Id" LIMIT @limit
         """;
 
-    public async Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(Guid applicationId, int limit, DateTimeOffset now, DateTimeOffset leaseUntil,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Due entries of the application, oldest first, holding at most <paramref name="messages"/> messages (at least one
+    /// entry). <paramref name="skip"/>: entries whose outcomes are on their way to the database (on PostgreSQL their lease
+    /// keeps them out already).
+    /// </summary>
+    public async Task<IReadOnlyList<ClaimedEntry>> ClaimAsync(Guid applicationId, int messages, DateTimeOffset now, DateTimeOffset leaseUntil,
+        CancellationToken cancellationToken, IReadOnlyCollection<long>? skip = null)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var postgres = db.Database.IsNpgsql();
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = postgres ? string.Format(System.Globalization.CultureInfo.InvariantCulture, ClaimSql, " FOR UPDATE SKIP LOCKED") : ReadSql;
+        command.CommandText = postgres ? ClaimSql : ReadSql;
         if (postgres) Add(command, "@lease", Value(leaseUntil, postgres));
+        else Add(command, "@skip", System.Text.Json.JsonSerializer.Serialize(skip ?? []));
         Add(command, "@app", postgres ? applicationId : applicationId.ToString().ToUpperInvariant());
         Add(command, "@now", Value(now, postgres));
-        Add(command, "@limit", limit);
-        var claimed = new List<ClaimedMessage>();
+        Add(command, "@limit", messages);
+        var claimed = new List<ClaimedEntry>();
+        var total = 0;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var enqueued = postgres ? reader.GetFieldValue<DateTimeOffset>(4) : new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero);
-            claimed.Add(new ClaimedMessage(reader.GetInt64(0), applicationId, reader.GetString(1), reader.IsDBNull(2) ? "{}" : reader.GetString(2),
-                reader.GetInt32(3), enqueued));
+            var entry = new ClaimedEntry(reader.GetInt64(0), applicationId, reader.GetString(1), reader.GetInt32(5), reader.GetFieldValue<byte[]>(2),
+                reader.GetInt32(3), enqueued);
+            claimed.Add(entry);
+            total += entry.Count;
+            // SQLite reads in claim order: stop at the budget, as PostgreSQL's running total does.
+            if (!postgres && total >= messages) break;
         }
         return claimed.OrderBy(c => c.Id).ToList();
     }
 
-    public async Task DeliveredAsync(IReadOnlyCollection<long> ids, int status, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hands a pass's outcomes to the ingestion writer (see <see cref="OutboxOutcomesWorkItem"/>); the task returned ends when
+    /// they are committed (false: the writer has stopped and took nothing, so the messages, still due, are sent again after
+    /// the restart, which Pendo deduplicates by messageId). Once queued they are written even when nobody waits any more: the
+    /// writer drains its queue before it stops.
+    /// </summary>
+    public async Task<Task<bool>> RecordAsync(OutboxOutcomes outcomes)
     {
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var counted = db.Database.IsNpgsql() ? 0 : 1;
-        await db.ForwardingOutbox.Where(m => ids.Contains(m.Id)).ExecuteUpdateAsync(s => s
-            .SetProperty(m => m.State, OutboxState.Delivered).SetProperty(m => m.DueAt, now).SetProperty(m => m.Json, (string?)null)
-            .SetProperty(m => m.Attempts, m => m.Attempts + counted)
-            .SetProperty(m => m.LastStatus, status).SetProperty(m => m.LastError, (string?)null), cancellationToken);
-    }
+        if (outcomes.IsEmpty) return Task.FromResult(true);
+        var item = new OutboxOutcomesWorkItem(outcomes);
+        if (!await queue.EnqueueAsync(item, CancellationToken.None)) return Task.FromResult(false);
+        return Committed(item);
 
-    /// <summary>Back to waiting until <paramref name="dueAt"/>, or, with <paramref name="dead"/>, to the dead letters.</summary>
-    public async Task FailedAsync(IReadOnlyCollection<long> ids, bool dead, DateTimeOffset dueAt, int? status, string error, CancellationToken cancellationToken)
-    {
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var state = dead ? OutboxState.Dead : OutboxState.Waiting;
-        // PostgreSQL counted the attempt when it claimed the rows; SQLite's claim is a read (see the class).
-        var counted = db.Database.IsNpgsql() ? 0 : 1;
-        await db.ForwardingOutbox.Where(m => ids.Contains(m.Id)).ExecuteUpdateAsync(s => s
-            .SetProperty(m => m.State, state).SetProperty(m => m.DueAt, dueAt).SetProperty(m => m.Attempts, m => m.Attempts + counted)
-            .SetProperty(m => m.LastStatus, status).SetProperty(m => m.LastError, error), cancellationToken);
+        static async Task<bool> Committed(OutboxOutcomesWorkItem item)
+        {
+            await item.Completion.Task;
+            return true;
+        }
     }
 
     /// <summary>The earliest time a waiting message of these applications comes due, or null when none waits.</summary>
@@ -89,14 +105,22 @@ public sealed class OutboxStore(IDbContextFactory<PortalDbContext> contextFactor
         return next;
     }
 
-    /// <summary>Forgets delivered messages older than the cut-off, a bounded chunk at a time; returns how many went.</summary>
-    public async Task<int> PruneDeliveredAsync(DateTimeOffset cutoff, CancellationToken cancellationToken, int chunk = 5000)
+    /// <summary>
+    /// Forgets delivery counts older than <paramref name="countsBefore"/>, and tombstones (and delivered rows of earlier
+    /// versions) older than <paramref name="tombstonesBefore"/>, a bounded chunk at a time; returns how many rows went.
+    /// </summary>
+    public async Task<int> PruneAsync(DateTimeOffset countsBefore, DateTimeOffset tombstonesBefore, CancellationToken cancellationToken, int chunk = 5000)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var ids = await db.ForwardingOutbox.Where(m => m.State == OutboxState.Delivered && m.DueAt < cutoff)
+        // Read first: on SQLite a delete takes the write lock the ingestion writer needs, even when it finds nothing.
+        var removed = 0;
+        var counts = await db.ForwardingDeliveries.Where(d => d.DeliveredAt < countsBefore).OrderBy(d => d.Id).Select(d => d.Id).Take(chunk)
+            .ToListAsync(cancellationToken);
+        if (counts.Count > 0) removed += await db.ForwardingDeliveries.Where(d => counts.Contains(d.Id)).ExecuteDeleteAsync(cancellationToken);
+        var tombstones = await db.ForwardingOutbox.Where(m => (m.State == OutboxState.Discarded || m.State == OutboxState.Delivered) && m.DueAt < tombstonesBefore)
             .OrderBy(m => m.Id).Select(m => m.Id).Take(chunk).ToListAsync(cancellationToken);
-        if (ids.Count == 0) return 0;
-        return await db.ForwardingOutbox.Where(m => ids.Contains(m.Id)).ExecuteDeleteAsync(cancellationToken);
+        if (tombstones.Count > 0) removed += await db.ForwardingOutbox.Where(m => tombstones.Contains(m.Id)).ExecuteDeleteAsync(cancellationToken);
+        return removed;
     }
 
     private static object Value(DateTimeOffset value, bool postgres) => postgres ? value.ToUniversalTime() : value.UtcTicks;

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,9 +7,9 @@ using Portal.Core.Ingestion;
 namespace Portal.Core.Forwarding;
 
 /// <summary>
-/// Relays the outbox to Pendo: claims due messages of the applications that forward, posts them to
+/// Relays the outbox to Pendo: claims due entries of the applications that forward, posts their messages to
 /// <c>{region}/data/segmentio/{pendo key}</c> (<see cref="ForwardingOptions.BatchSize"/> per request,
-/// <see cref="ForwardingOptions.Concurrency"/> requests at once), marks them delivered on a 2xx, schedules a retry
+/// <see cref="ForwardingOptions.Concurrency"/> requests at once), removes them from the outbox on a 2xx, schedules a retry
 /// with backoff on 5xx, 408, 429 and network errors, and dead-letters other answers with Pendo's status and text.
 /// All timing goes through the <see cref="TimeProvider"/>. Log lines name applications, never URLs (they hold the key).
 /// </summary>
@@ -22,62 +21,107 @@ public sealed partial class PendoForwarder(
     ForwardingQueries queries,
     ForwardingMetrics metrics,
     IOptions<ForwardingOptions> options,
+    IOptions<IngestionOptions> ingestion,
     TimeProvider time,
     ILogger<PendoForwarder> logger) : BackgroundService
 {
     public const string HttpClientName = "Pendo";
     private const int MaxErrorLength = 1000;
-    private const int RoundsPerClaim = 4;
+    /// <summary>How long delivery counts are kept: the Forwarding tab shows the last hour.</summary>
+    public static readonly TimeSpan DeliveryCountsKept = TimeSpan.FromHours(2);
 
     private readonly ForwardingOptions _options = options.Value;
     private readonly RetrySchedule _retries = new(options.Value);
     private readonly SemaphoreSlim _wake = new(0, 1);
+
+    /// <summary>Entries whose outcomes are queued for the ingestion writer and not yet committed.</summary>
+    private readonly HashSet<long> _recording = [];
     private DateTimeOffset _lastPrune;
     private DateTimeOffset _lastFigures = DateTimeOffset.MinValue;
 
     /// <summary>
     /// Claims and sends what is due now; goes on while a claim comes back full (a backlog), so a pass under steady
-    /// traffic ends once it has caught up. Returns how many messages were tried.
+    /// traffic ends once it has caught up. Returns, once every outcome is committed, how many messages were tried.
     /// </summary>
+    /// <remarks>
+    /// A pass's outcomes wait in the ingestion writer's queue behind the requests queued before them; the next pass does not
+    /// wait for them, it leaves their entries alone (<see cref="_recording"/>): under load the forwarder keeps up with
+    /// ingestion instead of with the writer's queue.
+    /// </remarks>
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
     {
         var tried = 0;
         var forwarding = await targets.LoadAsync(cancellationToken);
         if (forwarding.Count == 0) return 0;
-        var backlog = true;
-        while (backlog && !cancellationToken.IsCancellationRequested)
+        var recordings = new List<Task>();
+        try
         {
-            backlog = false;
-            var now = time.GetUtcNow();
-            var lease = now + TimeSpan.FromSeconds(_options.LeaseSeconds);
-            var requests = new List<(ForwardingTarget Target, IReadOnlyList<ClaimedMessage> Messages)>();
-            // A few rounds of requests per claim: fewer claim and delivered writes per message, still well inside the lease.
-            var room = _options.BatchSize * _options.Concurrency * RoundsPerClaim;
-            foreach (var target in forwarding)
+            var backlog = true;
+            while (backlog && !cancellationToken.IsCancellationRequested)
             {
-                var claimed = await outbox.ClaimAsync(target.ApplicationId, room, now, lease, cancellationToken);
-                backlog |= claimed.Count == room;
-                foreach (var chunk in claimed.Chunk(_options.BatchSize)) requests.Add((target, chunk));
-            }
-            if (requests.Count == 0) break;
-            tried += requests.Sum(r => r.Messages.Count);
-            var delivered = new System.Collections.Concurrent.ConcurrentBag<long>();
-            try
-            {
-                await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },
-                    async (request, ct) => await SendAsync(request.Target, request.Messages, delivered, splitOnRefusal: true, ct));
-            }
-            finally
-            {
-                // One write for every success of the pass: on SQLite each transaction is an fsync the ingestion writer waits behind.
-                if (!delivered.IsEmpty)
+                backlog = false;
+                var now = time.GetUtcNow();
+                var lease = now + TimeSpan.FromSeconds(_options.LeaseSeconds);
+                var outcomes = new OutboxOutcomes(now);
+                var claimedIds = new List<long>();
+                var entries = new List<PassEntry>();
+                var requests = new List<(PassEntry Entry, int From, int To)>();
+                var room = _options.MessagesPerPass;
+                var skip = Recording();
+                foreach (var target in forwarding)
                 {
-                    await outbox.DeliveredAsync(delivered.ToList(), 200, time.GetUtcNow(), CancellationToken.None);
-                    metrics.Delivered(delivered.Count);
+                    var claimed = await outbox.ClaimAsync(target.ApplicationId, room, now, lease, cancellationToken, skip);
+                    backlog |= claimed.Sum(c => c.Count) >= room;
+                    claimedIds.AddRange(claimed.Select(c => c.Id));
+                    foreach (var entry in claimed.Select(c => new PassEntry(target, c)))
+                    {
+                        entries.Add(entry);
+                        // An entry holds one request's worth as the ingestion writer makes it; larger ones (the batch size was lowered since) are cut.
+                        for (var from = 0; from < entry.Count; from += _options.BatchSize) requests.Add((entry, from, Math.Min(entry.Count, from + _options.BatchSize)));
+                    }
+                }
+                if (claimedIds.Count == 0) break;
+                tried += requests.Sum(r => r.To - r.From);
+                try
+                {
+                    await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },
+                        async (request, ct) => await SendAsync(request.Entry, request.From, request.To, splitOnRefusal: true, ct));
+                }
+                finally
+                {
+                    foreach (var entry in entries) entry.Settle(outcomes);
+                    recordings.Add(RecordAsync(outcomes, claimedIds));
                 }
             }
         }
+        finally
+        {
+            await Task.WhenAll(recordings).WaitAsync(cancellationToken);
+        }
         return tried;
+    }
+
+    /// <summary>
+    /// One write for everything a pass learnt, by the ingestion writer: never a second writer waiting for SQLite's lock.
+    /// Until it is committed the pass's entries stay out of claims (on SQLite a claim is a read and would hand them out again).
+    /// </summary>
+    private async Task RecordAsync(OutboxOutcomes outcomes, List<long> claimedIds)
+    {
+        lock (_recording) _recording.UnionWith(claimedIds);
+        try
+        {
+            var committed = await outbox.RecordAsync(outcomes);
+            if (await committed && outcomes.Delivered > 0) metrics.Delivered(outcomes.Delivered);
+        }
+        finally
+        {
+            lock (_recording) _recording.ExceptWith(claimedIds);
+        }
+    }
+
+    private List<long> Recording()
+    {
+        lock (_recording) return [.. _recording];
     }
 
     /// <summary>Wakes an idle forwarder now (a commit, a Retry or a Replay) instead of at its next poll.</summary>
@@ -171,12 +215,17 @@ public sealed partial class PendoForwarder(
         var now = time.GetUtcNow();
         if (now - _lastPrune < TimeSpan.FromMinutes(1)) return;
         _lastPrune = now;
-        await outbox.PruneDeliveredAsync(now - TimeSpan.FromHours(_options.DeliveredRetentionHours), cancellationToken);
+        // Tombstones tell the Ingestion log a message did not reach Pendo: they stay as long as its entries.
+        var removed = await outbox.PruneAsync(now - DeliveryCountsKept, now - TimeSpan.FromDays(ingestion.Value.LogRetentionDays), cancellationToken);
+        // A full chunk means more is due: come back at the next pass rather than in a minute.
+        if (removed >= 5000) _lastPrune = DateTimeOffset.MinValue;
     }
 
-    private async Task SendAsync(ForwardingTarget target, IReadOnlyList<ClaimedMessage> messages, System.Collections.Concurrent.ConcurrentBag<long> delivered,
-        bool splitOnRefusal, CancellationToken cancellationToken)
+    /// <summary>Sends messages [<paramref name="from"/>, <paramref name="to"/>) of an entry in one request and marks what became of them.</summary>
+    private async Task SendAsync(PassEntry entry, int from, int to, bool splitOnRefusal, CancellationToken cancellationToken)
     {
+        var target = entry.Target;
+        var count = to - from;
         int? status = null;
         string error;
         try
@@ -184,27 +233,27 @@ public sealed partial class PendoForwarder(
             using var client = httpClients.CreateClient(HttpClientName);
             client.Timeout = TimeSpan.FromSeconds(_options.RequestTimeoutSeconds);
             client.MaxResponseContentBufferSize = 64 * 1024;
-            using var content = new StringContent(Body(messages), Encoding.UTF8);
+            using var content = entry.Body(from, to);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             using var response = await client.PostAsync(target.Url, content, cancellationToken);
             status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {
-                foreach (var message in messages) delivered.Add(message.Id);
+                entry.Mark(from, to, Delivered.Instance);
                 return;
             }
             error = await AnswerAsync(response, cancellationToken);
             if (!RetrySchedule.IsRetryable(status.Value))
             {
                 // One bad message must not take its batch with it: each is tried alone and only the refused ones stay refused.
-                if (splitOnRefusal && messages.Count > 1)
+                if (splitOnRefusal && count > 1)
                 {
-                    foreach (var message in messages) await SendAsync(target, [message], delivered, splitOnRefusal: false, cancellationToken);
+                    for (var i = from; i < to; i++) await SendAsync(entry, i, i + 1, splitOnRefusal: false, cancellationToken);
                     return;
                 }
-                LogRefused(logger, messages.Count, target.ApplicationId, status.Value);
-                metrics.DeadLettered(messages.Count);
-                await outbox.FailedAsync(messages.Select(m => m.Id).ToList(), dead: true, time.GetUtcNow(), status, $"{status} {error}".Trim(), CancellationToken.None);
+                LogRefused(logger, count, target.ApplicationId, status.Value);
+                metrics.DeadLettered(count);
+                entry.Mark(from, to, new Failed(Dead: true, time.GetUtcNow(), status, $"{status} {error}".Trim()));
                 return;
             }
             error = $"{status} {error}".Trim();
@@ -214,23 +263,25 @@ public sealed partial class PendoForwarder(
             // Shutting down: the lease runs out and the messages come due again, here or on another instance.
             return;
         }
+        catch (System.Text.Json.JsonException ex)
+        {
+            // Not something a retry can mend: kept as a dead letter, with why.
+            metrics.DeadLettered(count);
+            entry.Mark(from, to, new Failed(Dead: true, time.GetUtcNow(), null, Clip($"The stored messages cannot be read: {ex.Message}"), Unreadable: true));
+            return;
+        }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
         {
             error = ex is TaskCanceledException ? $"no answer within {_options.RequestTimeoutSeconds} s" : Clip(ex.Message);
         }
 
         var now = time.GetUtcNow();
-        var attempts = messages.Max(m => m.Attempts);
-        var giveUp = messages.Min(m => m.EnqueuedAt) + TimeSpan.FromHours(_options.GiveUpAfterHours) <= now;
-        LogRetrying(logger, messages.Count, target.ApplicationId, status, attempts);
-        if (giveUp) metrics.DeadLettered(messages.Count); else metrics.Retrying(messages.Count);
-        await outbox.FailedAsync(messages.Select(m => m.Id).ToList(), dead: giveUp, giveUp ? now : now + _retries.After(attempts), status,
-            giveUp ? $"gave up after {attempts} attempts: {error}" : error, CancellationToken.None);
+        var attempts = entry.Claimed.Attempts;
+        var giveUp = entry.Claimed.EnqueuedAt + TimeSpan.FromHours(_options.GiveUpAfterHours) <= now;
+        LogRetrying(logger, count, target.ApplicationId, status, attempts);
+        if (giveUp) metrics.DeadLettered(count); else metrics.Retrying(count);
+        entry.Mark(from, to, new Failed(giveUp, giveUp ? now : now + _retries.After(attempts), status, giveUp ? $"gave up after {attempts} attempts: {error}" : error));
     }
-
-    /// <summary>One message as its own JSON object, as Segment sends it; several as a bare array, as Webhooks (Actions) batching does.</summary>
-    private static string Body(IReadOnlyList<ClaimedMessage> messages) =>
-        messages.Count == 1 ? messages[0].Json : "[" + string.Join(",", messages.Select(m => m.Json)) + "]";
 
     private static async Task<string> AnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using Portal.Core.Events;
 using Portal.Core.Ingestion;
@@ -13,7 +12,7 @@ namespace Portal.Core.Forwarding;
 /// </summary>
 internal static class ReplayMessage
 {
-    public static string Build(SegmentEvent stored)
+    public static byte[] Build(SegmentEvent stored)
     {
         var buffer = new ArrayBufferWriter<byte>(256 + (stored.PayloadJson?.Length ?? 0));
         using (var writer = new Utf8JsonWriter(buffer))
@@ -39,6 +38,6 @@ internal static class ReplayMessage
             writer.WriteString("timestamp", (stored.OriginalTimestamp ?? stored.Timestamp).UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
             writer.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        return buffer.WrittenSpan.ToArray();
     }
 }

@@ -77,6 +77,9 @@ public sealed class MessageOutcome
     public string? AccountId { get; init; }
     public string? Event { get; init; }
 
+    /// <summary>Stored and put in the outbox for Pendo: while it is not there any more, it was delivered.</summary>
+    public bool Forwarded { get; set; }
+
     public static string OutcomeName(MessageOutcomeKind kind) => kind switch
     {
         MessageOutcomeKind.Accepted => "accepted",

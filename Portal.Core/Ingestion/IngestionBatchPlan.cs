@@ -16,12 +16,15 @@ internal sealed class IngestionBatchPlan
     private readonly List<PlannedEvent> _events = [];
     private readonly List<PlannedLogEntry> _log = [];
     private readonly List<PlannedEvent> _outbox = [];
+    private readonly int _outboxEntryMessages;
+    private List<PlannedOutboxEntry>? _outboxEntries;
     private readonly IngestionResult[] _results;
     private bool _resolved;
 
     public IngestionBatchPlan(IReadOnlyList<RequestWorkItem> items, DateTimeOffset now, IReadOnlyCollection<Guid> keysToTouch,
-        int maxLoggedBodyBytes, RawBodySampler? sampler = null)
+        int maxLoggedBodyBytes, RawBodySampler? sampler = null, int outboxEntryMessages = 1000)
     {
+        _outboxEntryMessages = outboxEntryMessages;
         _items = items;
         _sampler = sampler;
         _maxLoggedBodyBytes = maxLoggedBodyBytes;
@@ -55,6 +58,15 @@ internal sealed class IngestionBatchPlan
     /// <summary>Messages stored by this batch (not duplicates) of applications that forward to Pendo, for the outbox.</summary>
     public IReadOnlyList<PlannedEvent> Outbox => _outbox;
 
+    /// <summary>
+    /// <see cref="Outbox"/> as outbox rows: per application one entry holding its messages as one JSON array, split past
+    /// the entry limit (messages, or <see cref="MaxOutboxEntryBytes"/>), so forwarding costs the commit a row per
+    /// application rather than one per message.
+    /// </summary>
+    public IReadOnlyList<PlannedOutboxEntry> OutboxEntries => _outboxEntries ??= PlanOutboxEntries();
+
+    internal const int MaxOutboxEntryBytes = 4 * 1024 * 1024;
+
     /// <summary>Messages stored by this batch (not duplicates).</summary>
     public int StoredCount { get; private set; }
 
@@ -74,11 +86,14 @@ internal sealed class IngestionBatchPlan
         {
             var (_, _, message, itemIndex) = _events[e];
             // Parsers add exactly one outcome per message index, in order.
-            _items[itemIndex].Parsed.Outcomes[message.Index].Outcome = stored[e] ? MessageOutcomeKind.Accepted : MessageOutcomeKind.Duplicate;
+            var outcome = _items[itemIndex].Parsed.Outcomes[message.Index];
+            outcome.Outcome = stored[e] ? MessageOutcomeKind.Accepted : MessageOutcomeKind.Duplicate;
+            // Set either way: a batch that failed and is retried request by request resolves the same outcomes again.
+            outcome.Forwarded = stored[e] && _items[itemIndex] is MessagesWorkItem { Forward: true };
             if (stored[e])
             {
                 StoredCount++;
-                if (_items[itemIndex] is MessagesWorkItem { Forward: true }) _outbox.Add(_events[e]);
+                if (outcome.Forwarded) _outbox.Add(_events[e]);
             }
             else allStored[itemIndex] = false;
         }
@@ -100,6 +115,33 @@ internal sealed class IngestionBatchPlan
             else _results[i] = ((RefusedWorkItem)item).Result;
             _log.Add(LogEntry(item, _results[i]));
         }
+    }
+
+    private List<PlannedOutboxEntry> PlanOutboxEntries()
+    {
+        var entries = new List<PlannedOutboxEntry>();
+        foreach (var app in _outbox.GroupBy(e => e.ApplicationId))
+        {
+            var messages = new List<ReadOnlyMemory<byte>>();
+            var ids = new List<string>();
+            var bytes = 0;
+            foreach (var planned in app)
+            {
+                var json = planned.Message.RawJson;
+                if (messages.Count > 0 && (messages.Count >= _outboxEntryMessages || bytes + json.Length > MaxOutboxEntryBytes))
+                {
+                    entries.Add(new PlannedOutboxEntry(app.Key, Forwarding.OutboxBody.Ids(ids), ids.Count, Forwarding.OutboxBody.Join(messages)));
+                    messages.Clear();
+                    ids.Clear();
+                    bytes = 0;
+                }
+                messages.Add(json);
+                ids.Add(planned.Message.MessageId);
+                bytes += json.Length;
+            }
+            entries.Add(new PlannedOutboxEntry(app.Key, Forwarding.OutboxBody.Ids(ids), ids.Count, Forwarding.OutboxBody.Join(messages)));
+        }
+        return entries;
     }
 
     /// <summary>After the commit: every waiting request gets its answer.</summary>
@@ -150,6 +192,9 @@ internal sealed class IngestionBatchPlan
 
 /// <summary>One event row to insert; <see cref="ItemIndex"/> is its request's position in the batch.</summary>
 internal readonly record struct PlannedEvent(Guid ApplicationId, DateTimeOffset ReceivedAt, IngestMessage Message, int ItemIndex);
+
+/// <summary>One outbox row: an application's messages of one commit, as <see cref="Forwarding.OutboxEntry"/> holds them.</summary>
+internal sealed record PlannedOutboxEntry(Guid ApplicationId, string MessageIds, int Count, byte[] Body);
 
 /// <summary>One ingestion log row.</summary>
 internal sealed record PlannedLogEntry(

@@ -30,7 +30,7 @@ public sealed record IngestionLogRow(long Id, DateTimeOffset ReceivedAt, string 
     public IReadOnlyDictionary<string, int> OtherTypes { get; init; } = new Dictionary<string, int>();
 }
 
-public sealed record IngestionLogDetail(long Id, string? OutcomesJson, string? RawBody);
+public sealed record IngestionLogDetail(long Id, string? OutcomesJson, string? RawBody, DateTimeOffset? ReceivedAt = null);
 
 public sealed record IngestionLogPage(IReadOnlyList<IngestionLogRow> Rows, int Total);
 
@@ -100,7 +100,7 @@ public sealed class IngestionLogQueries(IDbContextFactory<PortalDbContext> conte
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         return await Scope(db, applicationId).Where(e => e.Id == id)
-            .Select(e => new IngestionLogDetail(e.Id, e.OutcomesJson, e.RawBody)).FirstOrDefaultAsync(cancellationToken);
+            .Select(e => new IngestionLogDetail(e.Id, e.OutcomesJson, e.RawBody, e.ReceivedAt)).FirstOrDefaultAsync(cancellationToken);
     }
 
     private static IQueryable<IngestionLogEntry> Scope(PortalDbContext db, Guid? applicationId) =>

@@ -27,6 +27,20 @@ public sealed class IngestionQueue
     /// <summary>False when the queue is full or closed for shutdown: the caller answers 503.</summary>
     internal bool TryEnqueue(IngestionWorkItem item) => _channel.Writer.TryWrite(item);
 
+    /// <summary>Waits for room (the writer drains continuously, so not for long); false once the queue is closed for shutdown.</summary>
+    internal async ValueTask<bool> EnqueueAsync(IngestionWorkItem item, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _channel.Writer.WriteAsync(item, cancellationToken);
+            return true;
+        }
+        catch (ChannelClosedException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>No more work is taken; the writer drains what is queued and stops.</summary>
     internal void Close() => _channel.Writer.TryComplete();
 

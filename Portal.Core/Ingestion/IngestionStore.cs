@@ -31,6 +31,12 @@ internal interface IIngestionStore : IAsyncDisposable
     /// deferred visitor index). <paramref name="idle"/>: a housekeeping pass, no traffic waiting — finish what is behind.
     /// </summary>
     Task HousekeepAsync(bool idle, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// In one transaction: deletes the delivered messages from the outbox and counts them per application, and records the
+    /// failed ones' retry time or dead letter (counting the attempt where the engine's claim did not).
+    /// </summary>
+    Task WriteOutboxOutcomesAsync(IReadOnlyList<Forwarding.OutboxOutcomes> outcomes, CancellationToken cancellationToken);
 }
 
 

@@ -20,6 +20,7 @@ public sealed partial class IngestionWriter(
     WriterHealth health,
     IngestionMetrics metrics,
     IOptions<IngestionOptions> options,
+    IOptions<Forwarding.ForwardingOptions> forwarding,
     TimeProvider time,
     ILogger<IngestionWriter> logger) : BackgroundService
 {
@@ -171,6 +172,7 @@ public sealed partial class IngestionWriter(
             }
         }
         _faults.Flush();
+        if (batch.Exists(i => i is OutboxOutcomesWorkItem)) await WriteOutboxOutcomesAsync(batch.OfType<OutboxOutcomesWorkItem>().ToList());
         foreach (var item in batch.OfType<ExclusiveWorkItem>()) await RunExclusiveAsync(item);
 
         // While the database refuses writes only the probe's prune runs: anything else would add a bounded wait of its own.
@@ -254,6 +256,23 @@ public sealed partial class IngestionWriter(
         }
     }
 
+    /// <summary>The forwarder's results of its passes, in one transaction; refused at once while the database refuses writes.</summary>
+    private async Task WriteOutboxOutcomesAsync(List<OutboxOutcomesWorkItem> items)
+    {
+        try
+        {
+            if (!health.IsHealthy) throw new InvalidOperationException("The database refuses writes; the forwarder tries again later.");
+            _store ??= await storeFactory.OpenAsync(CancellationToken.None);
+            await _store.WriteOutboxOutcomesAsync(items.ConvertAll(i => i.Outcomes), CancellationToken.None);
+            foreach (var item in items) item.Completion.TrySetResult(new IngestionResult(IngestionStatus.Ok, []));
+        }
+        catch (Exception ex)
+        {
+            if (StoreFaults.IsUnavailable(ex)) health.Failed(StoreFaults.Describe(ex), time.GetUtcNow());
+            foreach (var item in items) item.Completion.TrySetException(ex);
+        }
+    }
+
     private void EnqueueRetention()
     {
         if (!queue.TryEnqueue(new RetentionWorkItem())) Volatile.Write(ref _retentionPending, 0);
@@ -277,7 +296,10 @@ public sealed partial class IngestionWriter(
         // Real elapsed time, as for batching: how often counts are written is about load, not about what the clock says.
         flushCounts |= _countsFlushInterval == TimeSpan.Zero || _memory.WaitingCounts >= MaxWaitingCounts
             || System.Diagnostics.Stopwatch.GetElapsedTime(_lastCountsFlush) >= _countsFlushInterval;
-        var plan = new IngestionBatchPlan(items, now, keys, _options.MaxLoggedBodyBytes, _sampler) { FlushEntityCounts = flushCounts };
+        var plan = new IngestionBatchPlan(items, now, keys, _options.MaxLoggedBodyBytes, _sampler, forwarding.Value.MessagesPerEntry)
+        {
+            FlushEntityCounts = flushCounts,
+        };
         bool newFields;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Portal.Core.Ingestion;
 
-/// <summary>The IngestionLogEntry.OutcomesJson contract: [{"index","type","outcome","reason"?,"messageId"?,"visitorId"?,"accountId"?,"event"?}].</summary>
+/// <summary>The IngestionLogEntry.OutcomesJson contract: [{"index","type","outcome","reason"?,"messageId"?,"visitorId"?,"accountId"?,"event"?,"forwarded"?}].</summary>
 public static class OutcomesJson
 {
     public static string Write(IReadOnlyList<MessageOutcome> outcomes)
@@ -24,6 +24,7 @@ public static class OutcomesJson
                 if (o.VisitorId is not null) writer.WriteString("visitorId", o.VisitorId);
                 if (o.AccountId is not null) writer.WriteString("accountId", o.AccountId);
                 if (o.Event is not null) writer.WriteString("event", o.Event);
+                if (o.Forwarded) writer.WriteBoolean("forwarded", true);
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();

@@ -129,10 +129,9 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
             """, "$received", "$app", "$hint", "$source", "$status", "$identify", "$group", "$track", "$other", "$accepted", "$duplicates",
             "$skipped", "$invalid", "$error", "$outcomes", "$body", "$duration");
         _touchKey = Command("UPDATE ApiKeys SET LastUsedAt = $at WHERE Id = $id", "$at", "$id");
-        // A prepared row insert: on SQLite a reused statement costs less than building a multi-row statement per commit.
         _insertOutbox = Command("""
-            INSERT INTO ForwardingOutbox (ApplicationId, MessageId, Json, State, EnqueuedAt, DueAt, Attempts) VALUES ($app, $messageId, $json, 0, $at, $at, 0)
-            """, "$app", "$messageId", "$json", "$at");
+            INSERT INTO ForwardingOutbox (ApplicationId, MessageIds, Count, Body, State, EnqueuedAt, DueAt, Attempts) VALUES ($app, $ids, $count, $body, 0, $at, $at, 0)
+            """, "$app", "$ids", "$count", "$body", "$at");
         _catchUpVisitorIndex = VisitorTrackIndex.CatchUpCommand(connection);
         _checkpoint = Command("PRAGMA wal_checkpoint(PASSIVE)");
         _selectFields = Command("SELECT EventName, Name, TypesSeen, SamplesJson FROM MetadataFields WHERE ApplicationId = $app AND Kind = $kind AND GroupType = $groupType",
@@ -215,19 +214,6 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
         memory.Accounts.Committed(accounts);
         _eventsNotIndexed += plan.StoredCount;
         return Task.FromResult(catalogue.NewFields);
-    }
-
-    private void WriteOutbox(IngestionBatchPlan plan)
-    {
-        foreach (var (appId, _, message, _) in plan.Outbox)
-        {
-            var p = _insertOutbox.Parameters;
-            p[0].Value = Text(appId);
-            p[1].Value = message.MessageId;
-            p[2].Value = System.Text.Encoding.UTF8.GetString(message.RawJson.Span);
-            p[3].Value = plan.Now.UtcTicks;
-            _insertOutbox.ExecuteNonQuery();
-        }
     }
 
     private ValueTask<IReadOnlyList<StoredField>> LoadFields(FieldGroupKey group)

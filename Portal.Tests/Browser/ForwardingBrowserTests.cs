@@ -32,8 +32,11 @@ public sealed class ForwardingBrowserTests(BrowserFixture browser) : IAsyncLifet
             await page.WaitForCircuitAsync();
             await Assertions.Expect(page.Locator("[data-testid=forwarding-state]")).ToContainTextAsync("Off");
 
+            await Assertions.Expect(page.Locator("[data-testid=forwarding-region]")).Not.ToContainTextAsync("Fake");
             await page.ClickAsync("[data-testid=forwarding-region]");
             await page.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasText = "Fake" }).ClickAsync();
+            // The choice travels to the server over the circuit: wait until the page shows it before turning forwarding on.
+            await Assertions.Expect(page.Locator("[data-testid=forwarding-region]")).ToContainTextAsync("Fake");
             await page.ClickAsync("[data-testid=forwarding-on]");
             await Assertions.Expect(page.Locator("[data-testid=forwarding-state]"))
                 .ToContainTextAsync($"On: forwarding to Pendo Fake with Pendo key …{pendoKey[^4..]}");

@@ -16,14 +16,23 @@ internal sealed class ForwardingSettingsConfiguration : IEntityTypeConfiguration
     }
 }
 
-internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
+internal sealed class OutboxEntryConfiguration : IEntityTypeConfiguration<OutboxEntry>
 {
-    public void Configure(EntityTypeBuilder<OutboxMessage> b)
+    public void Configure(EntityTypeBuilder<OutboxEntry> b)
     {
         b.ToTable("ForwardingOutbox");
-        // Claims, queue depth, delivered per minute and dead letters all read one application's rows of one state by time.
+        // Claims, queue depth and dead letters all read one application's entries of one state by time. No index on messageIds:
+        // an entry holds many, and the few lookups by messageId (the Ingestion log, erasure) read the small outbox instead.
         b.HasIndex(m => new { m.ApplicationId, m.State, m.DueAt });
-        // The Ingestion log's forward state of a message.
-        b.HasIndex(m => new { m.ApplicationId, m.MessageId });
+    }
+}
+
+internal sealed class ForwardingDeliveryConfiguration : IEntityTypeConfiguration<ForwardingDelivery>
+{
+    public void Configure(EntityTypeBuilder<ForwardingDelivery> b)
+    {
+        b.ToTable("ForwardingDeliveries");
+        // The figures sum one application's recent rows.
+        b.HasIndex(d => new { d.ApplicationId, d.DeliveredAt });
     }
 }

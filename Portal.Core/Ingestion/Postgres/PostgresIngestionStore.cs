@@ -17,7 +17,7 @@ namespace Portal.Core.Ingestion.Postgres;
 /// one order: no deadlocks between instances), counters and type sets are merged in SQL, and a visitor's or
 /// account's metadata is merged under the row lock the upsert already holds.
 /// </remarks>
-internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, IngestionOptions options, Guid instanceId, ILogger logger) : IIngestionStore
+internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource, IngestionOptions options, Guid instanceId, ILogger logger) : IIngestionStore
 {
     private NpgsqlConnection? _connection;
 
@@ -88,8 +88,8 @@ internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, Ingest
         """;
 
     private const string InsertOutbox = """
-        INSERT INTO "ForwardingOutbox" ("ApplicationId", "MessageId", "Json", "State", "EnqueuedAt", "DueAt", "Attempts")
-        SELECT a, m, j, 0, $4, $4, 0 FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(a, m, j)
+        INSERT INTO "ForwardingOutbox" ("ApplicationId", "MessageIds", "Count", "Body", "State", "EnqueuedAt", "DueAt", "Attempts")
+        SELECT a, i, c, b, 0, $5, $5, 0 FROM unnest($1::uuid[], $2::text[], $3::int[], $4::bytea[]) AS t(a, i, c, b)
         """;
 
     public async Task<bool> WriteAsync(IngestionBatchPlan plan, WriterMemory memory, CancellationToken cancellationToken)
@@ -121,7 +121,7 @@ internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, Ingest
                 if (catalogue.Overflows.Count > 0) batch.BatchCommands.Add(OverflowsCommand(catalogue.Overflows));
                 if (aggregate.Links.Count > 0) batch.BatchCommands.Add(LinksCommand(aggregate.Links, plan.Now));
                 if (plan.LogEntries.Count > 0) batch.BatchCommands.Add(LogCommand(plan.LogEntries));
-                if (plan.Outbox.Count > 0) batch.BatchCommands.Add(OutboxCommand(plan.Outbox, plan.Now));
+                if (plan.OutboxEntries.Count > 0) batch.BatchCommands.Add(OutboxCommand(plan.OutboxEntries, plan.Now));
                 if (plan.KeysToTouch.Count > 0)
                 {
                     batch.BatchCommands.Add(Command("""UPDATE "ApiKeys" SET "LastUsedAt" = $1 WHERE "Id" = ANY($2)""",
@@ -324,10 +324,10 @@ internal sealed class PostgresIngestionStore(NpgsqlDataSource dataSource, Ingest
             sorted.Select(l => l.AccountId).ToArray(), Utc(now));
     }
 
-    /// <summary>One multi-row insert per commit for the messages that go on to Pendo; the outbox has no unique key, so instances never wait on each other here.</summary>
-    private static NpgsqlBatchCommand OutboxCommand(IReadOnlyList<PlannedEvent> outbox, DateTimeOffset now) => Command(InsertOutbox,
-        outbox.Select(o => o.ApplicationId).ToArray(), outbox.Select(o => o.Message.MessageId).ToArray(),
-        outbox.Select(o => System.Text.Encoding.UTF8.GetString(o.Message.RawJson.Span)).ToArray(), Utc(now));
+    /// <summary>The commit's messages for Pendo, a row per application; the outbox has no unique key, so instances never wait on each other here.</summary>
+    private static NpgsqlBatchCommand OutboxCommand(IReadOnlyList<PlannedOutboxEntry> entries, DateTimeOffset now) => Command(InsertOutbox,
+        entries.Select(e => e.ApplicationId).ToArray(), entries.Select(e => e.MessageIds).ToArray(), entries.Select(e => e.Count).ToArray(),
+        entries.Select(e => e.Body).ToArray(), Utc(now));
 
     private static NpgsqlBatchCommand LogCommand(IReadOnlyList<PlannedLogEntry> log) => Command(InsertLog,
         log.Select(l => Utc(l.ReceivedAt)).ToArray(), log.Select(l => l.ApplicationId).ToArray(), log.Select(l => l.KeyHint).ToArray(),

@@ -24,9 +24,9 @@ public sealed class ForwardingLagWarningTests : PortalComponentTest
         {
             // The default threshold is 5 minutes.
             db.ForwardingOutbox.AddRange(
-                new OutboxMessage { ApplicationId = late.Id, MessageId = "a", Json = "{}", EnqueuedAt = now.AddMinutes(-20), DueAt = now, LastError = "503 busy" },
-                new OutboxMessage { ApplicationId = late.Id, MessageId = "b", Json = "{}", EnqueuedAt = now.AddMinutes(-1), DueAt = now },
-                new OutboxMessage { ApplicationId = fresh.Id, MessageId = "c", Json = "{}", EnqueuedAt = now.AddMinutes(-1), DueAt = now });
+                new OutboxEntry { ApplicationId = late.Id, MessageIds = OutboxBody.Ids(["a"]), Body = "[{}]"u8.ToArray(), EnqueuedAt = now.AddMinutes(-20), DueAt = now, LastError = "503 busy" },
+                new OutboxEntry { ApplicationId = late.Id, MessageIds = OutboxBody.Ids(["b"]), Body = "[{}]"u8.ToArray(), EnqueuedAt = now.AddMinutes(-1), DueAt = now },
+                new OutboxEntry { ApplicationId = fresh.Id, MessageIds = OutboxBody.Ids(["c"]), Body = "[{}]"u8.ToArray(), EnqueuedAt = now.AddMinutes(-1), DueAt = now });
             await db.SaveChangesAsync();
         }
 

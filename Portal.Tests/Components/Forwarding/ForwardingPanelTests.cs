@@ -26,11 +26,18 @@ public sealed class ForwardingPanelTests : PortalComponentTest
         RenderProviders();
     }
 
-    private async Task AddOutboxAsync(Guid appId, params OutboxMessage[] messages)
+    private async Task AddOutboxAsync(Guid appId, params OutboxEntry[] messages)
     {
         await using var db = await Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
         foreach (var m in messages) m.ApplicationId = appId;
         db.ForwardingOutbox.AddRange(messages);
+        await db.SaveChangesAsync();
+    }
+
+    private async Task AddDeliveriesAsync(Guid appId, params (DateTimeOffset At, int Count)[] passes)
+    {
+        await using var db = await Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        db.ForwardingDeliveries.AddRange(passes.Select(p => new ForwardingDelivery { ApplicationId = appId, DeliveredAt = p.At, Count = p.Count }));
         await db.SaveChangesAsync();
     }
 
@@ -69,17 +76,18 @@ public sealed class ForwardingPanelTests : PortalComponentTest
         var app = await AppAsync();
         var now = DateTimeOffset.UtcNow;
         await AddOutboxAsync(app.Id,
-            new OutboxMessage { MessageId = "w1", Json = "{}", EnqueuedAt = now.AddMinutes(-10), DueAt = now.AddMinutes(1), Attempts = 3, LastStatus = 503, LastError = "503 down for maintenance" },
-            new OutboxMessage { MessageId = "w2", Json = "{}", EnqueuedAt = now.AddMinutes(-2), DueAt = now },
-            new OutboxMessage { MessageId = "w3", Json = "{}", EnqueuedAt = now.AddMinutes(-1), DueAt = now },
-            new OutboxMessage { MessageId = "d1", State = OutboxState.Delivered, EnqueuedAt = now.AddMinutes(-1), DueAt = now.AddSeconds(-20) },
-            new OutboxMessage { MessageId = "d2", State = OutboxState.Delivered, EnqueuedAt = now.AddMinutes(-1), DueAt = now.AddSeconds(-10) },
-            new OutboxMessage { MessageId = "x1", State = OutboxState.Dead, EnqueuedAt = now.AddMinutes(-5), DueAt = now.AddMinutes(-4), LastStatus = 400, LastError = "400 bad visitor" });
+            new OutboxEntry { MessageIds = OutboxBody.Ids(["w1"]), Body = "[{}]"u8.ToArray(), EnqueuedAt = now.AddMinutes(-10), DueAt = now.AddMinutes(1), Attempts = 3, LastStatus = 503, LastError = "503 down for maintenance" },
+            new OutboxEntry { MessageIds = OutboxBody.Ids(["w2"]), Body = "[{}]"u8.ToArray(), EnqueuedAt = now.AddMinutes(-2), DueAt = now },
+            new OutboxEntry { MessageIds = OutboxBody.Ids(["w3"]), Body = "[{}]"u8.ToArray(), EnqueuedAt = now.AddMinutes(-1), DueAt = now },
+            new OutboxEntry { MessageIds = OutboxBody.Ids(["x1"]), State = OutboxState.Dead, EnqueuedAt = now.AddMinutes(-5), DueAt = now.AddMinutes(-4), LastStatus = 400, LastError = "400 bad visitor" });
+        // Two passes delivered in the last minute, one earlier in the hour.
+        await AddDeliveriesAsync(app.Id, (now.AddSeconds(-20), 1), (now.AddSeconds(-10), 1), (now.AddMinutes(-30), 5));
 
         var cut = Render<ForwardingPanel>(p => p.Add(c => c.App, app));
 
         Assert.Contains("3", cut.Find("[data-testid=fwd-waiting]").TextContent);
         Assert.Contains("2", cut.Find("[data-testid=fwd-delivered]").TextContent);
+        Assert.Contains("7 messages in the last hour", cut.Find("[data-testid=fwd-delivered]").TextContent);
         Assert.Contains("10 minutes", cut.Find("[data-testid=fwd-oldest]").TextContent);
         Assert.Contains("1", cut.Find("[data-testid=fwd-dead]").TextContent);
         Assert.Contains("503 down for maintenance", cut.Find("[data-testid=fwd-last-error]").TextContent);
@@ -96,8 +104,8 @@ public sealed class ForwardingPanelTests : PortalComponentTest
         var app = await AppAsync();
         var now = DateTimeOffset.UtcNow;
         await AddOutboxAsync(app.Id,
-            new OutboxMessage { MessageId = "first", Json = "{}", State = OutboxState.Dead, EnqueuedAt = now, DueAt = now.AddSeconds(-2), LastStatus = 400, LastError = "400 no" },
-            new OutboxMessage { MessageId = "second", Json = "{}", State = OutboxState.Dead, EnqueuedAt = now, DueAt = now.AddSeconds(-1), LastStatus = 400, LastError = "400 no" });
+            new OutboxEntry { MessageIds = OutboxBody.Ids(["first"]), Body = "[{}]"u8.ToArray(), State = OutboxState.Dead, EnqueuedAt = now, DueAt = now.AddSeconds(-2), LastStatus = 400, LastError = "400 no" },
+            new OutboxEntry { MessageIds = OutboxBody.Ids(["second"]), Body = "[{}]"u8.ToArray(), State = OutboxState.Dead, EnqueuedAt = now, DueAt = now.AddSeconds(-1), LastStatus = 400, LastError = "400 no" });
         var cut = Render<ForwardingPanel>(p => p.Add(c => c.App, app).Add(c => c.IsAdmin, true));
         Assert.Equal(2, cut.FindAll("[data-testid=dead-letter]").Count);
 
@@ -108,8 +116,9 @@ public sealed class ForwardingPanelTests : PortalComponentTest
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=no-dead-letters]")), Wait);
 
         await using var db = await Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
-        var left = await db.ForwardingOutbox.AsNoTracking().SingleAsync();
-        Assert.Equal(("second", OutboxState.Waiting), (left.MessageId, left.State));
+        var left = await db.ForwardingOutbox.AsNoTracking().OrderBy(m => m.Id).ToListAsync();
+        Assert.Equal([(OutboxBody.Ids(["first"]), OutboxState.Discarded, false), (OutboxBody.Ids(["second"]), OutboxState.Waiting, true)],
+            left.Select(m => (m.MessageIds, m.State, m.Body is not null)));
         Assert.Contains("1", cut.Find("[data-testid=fwd-waiting]").TextContent);
     }
 }

@@ -21,28 +21,29 @@ public sealed class IngestionLogForwardStateTests : PortalComponentTest
         long id;
         await using (var db = await Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
         {
-            var outcomes = new[] { "sent", "stuck", "refused", "queued", "older" }.Select((m, i) => new MessageOutcome
+            // "older" was stored before forwarding was on; "sent" went to Pendo and so left the outbox.
+            var outcomes = new[] { "sent", "stuck", "refused", "queued", "dropped", "older" }.Select((m, i) => new MessageOutcome
             {
-                Index = i, Type = "track", Outcome = MessageOutcomeKind.Accepted, MessageId = m, VisitorId = "u", Event = "E",
+                Index = i, Type = "track", Outcome = MessageOutcomeKind.Accepted, MessageId = m, VisitorId = "u", Event = "E", Forwarded = m != "older",
             }).ToList();
             var entry = new IngestionLogEntry
             {
-                ApplicationId = app.Id, Source = "segmentio", StatusCode = 200, TrackCount = 5, Accepted = 5, ReceivedAt = now,
+                ApplicationId = app.Id, Source = "segmentio", StatusCode = 200, TrackCount = 6, Accepted = 6, ReceivedAt = now,
                 OutcomesJson = OutcomesJson.Write(outcomes),
             };
             db.IngestionLog.Add(entry);
             db.ForwardingOutbox.AddRange(
-                new OutboxMessage { ApplicationId = app.Id, MessageId = "sent", State = OutboxState.Delivered, EnqueuedAt = now, DueAt = now },
-                new OutboxMessage { ApplicationId = app.Id, MessageId = "stuck", Json = "{}", EnqueuedAt = now, DueAt = now, Attempts = 2, LastError = "503" },
-                new OutboxMessage { ApplicationId = app.Id, MessageId = "refused", Json = "{}", State = OutboxState.Dead, EnqueuedAt = now, DueAt = now, LastError = "400" },
-                new OutboxMessage { ApplicationId = app.Id, MessageId = "queued", Json = "{}", EnqueuedAt = now, DueAt = now });
+                new OutboxEntry { ApplicationId = app.Id, MessageIds = OutboxBody.Ids(["stuck"]), Body = "[{}]"u8.ToArray(), EnqueuedAt = now, DueAt = now, Attempts = 2, LastError = "503" },
+                new OutboxEntry { ApplicationId = app.Id, MessageIds = OutboxBody.Ids(["refused"]), Body = "[{}]"u8.ToArray(), State = OutboxState.Dead, EnqueuedAt = now, DueAt = now, LastError = "400" },
+                new OutboxEntry { ApplicationId = app.Id, MessageIds = OutboxBody.Ids(["queued"]), Body = "[{}]"u8.ToArray(), EnqueuedAt = now, DueAt = now },
+                new OutboxEntry { ApplicationId = app.Id, MessageIds = OutboxBody.Ids(["dropped"]), State = OutboxState.Discarded, EnqueuedAt = now, DueAt = now });
             await db.SaveChangesAsync();
             id = entry.Id;
         }
 
         var details = Render<IngestionLogDetails>(p => p.Add(d => d.ApplicationId, app.Id).Add(d => d.EntryId, id));
 
-        details.WaitForAssertion(() => Assert.Equal(["delivered", "retrying", "dead letter", "waiting", "—"],
+        details.WaitForAssertion(() => Assert.Equal(["delivered", "retrying", "dead letter", "waiting", "discarded", "—"],
             details.FindAll("[data-testid=forward-state]").Select(c => c.TextContent.Trim())));
     }
 

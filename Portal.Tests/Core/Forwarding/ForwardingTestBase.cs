@@ -61,9 +61,24 @@ public abstract class ForwardingTestBase : CoreTestBase
 
     protected Task<int> DeliverAsync() => Get<PendoForwarder>().DeliverDueAsync(CancellationToken.None);
 
-    protected async Task<List<OutboxMessage>> OutboxAsync()
+    protected async Task<List<OutboxEntry>> EntriesAsync()
     {
         await using var db = await Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
         return await db.ForwardingOutbox.AsNoTracking().OrderBy(m => m.Id).ToListAsync();
+    }
+
+    /// <summary>The outbox message by message, in order (an entry holds one or more).</summary>
+    protected async Task<List<QueuedMessage>> OutboxAsync() => [.. (await EntriesAsync()).SelectMany(QueuedMessage.Of)];
+
+    protected sealed record QueuedMessage(long EntryId, string MessageId, string? Json, OutboxState State, int Attempts, DateTimeOffset DueAt,
+        int? LastStatus, string? LastError)
+    {
+        public static IEnumerable<QueuedMessage> Of(OutboxEntry entry)
+        {
+            var ids = OutboxBody.ParseIds(entry.MessageIds);
+            Assert.Equal(entry.Count, ids.Length);
+            var json = entry.Body is null ? null : OutboxBody.Split(entry.Body).ConvertAll(m => Encoding.UTF8.GetString(m.Span));
+            return ids.Select((id, i) => new QueuedMessage(entry.Id, id, json?[i], entry.State, entry.Attempts, entry.DueAt, entry.LastStatus, entry.LastError));
+        }
     }
 }

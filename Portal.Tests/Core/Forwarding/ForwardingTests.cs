@@ -52,11 +52,135 @@ public class ForwardingTests : ForwardingTestBase
         Assert.All(Pendo.Requests, r => Assert.Equal(PendoKey, r.Key));
         // Batch size 1: one message per request, as a JSON object, like Segment.
         Assert.All(Pendo.Requests, r => Assert.Single(r.Messages));
-        Assert.All(await OutboxAsync(), m => Assert.Equal(OutboxState.Delivered, m.State));
+        // Delivered messages leave the outbox; only their count stays, for the figures.
+        Assert.Empty(await OutboxAsync());
         var figures = await Get<ForwardingQueries>().FiguresAsync(AppId);
         Assert.Equal(0, figures.Waiting);
         Assert.Equal(25, figures.DeliveredLastMinute);
         Assert.Null(figures.OldestWaitingAge);
+    }
+
+    [Fact]
+    public async Task DeliveredFiguresCountWhatLeftTheOutboxInTheLastMinuteAndHour()
+    {
+        await Pendo.StartAsync();
+        await EnableAsync();
+        await SendAsync($"[{Track("a")}, {Track("b")}, {Track("c")}]");
+        await DeliverAsync();
+        Time.Advance(TimeSpan.FromMinutes(5));
+        await SendAsync(Track("d"));
+        await DeliverAsync();
+
+        var figures = await Get<ForwardingQueries>().FiguresAsync(AppId);
+        Assert.Equal((1, 4), (figures.DeliveredLastMinute, figures.DeliveredLastHour));
+        Time.Advance(TimeSpan.FromMinutes(56));
+        figures = await Get<ForwardingQueries>().FiguresAsync(AppId);
+        Assert.Equal((0, 1), (figures.DeliveredLastMinute, figures.DeliveredLastHour));
+    }
+
+    [Fact]
+    public async Task OldDeliveryCountsAndTombstonesArePrunedWhileRecentOnesStay()
+    {
+        await Pendo.StartAsync();
+        await EnableAsync();
+        Pendo.Refuse["bad"] = (400, "no");
+        await SendAsync($"[{Track("good")}, {Track("bad")}]");
+        await DeliverAsync();
+        await Get<ForwardingService>().DiscardAsync(AppId);
+        var store = Get<OutboxStore>();
+
+        // Counts older than two hours go; tombstones stay as long as the Ingestion log keeps the entries that name them.
+        Time.Advance(TimeSpan.FromHours(3));
+        Assert.Equal(1, await store.PruneAsync(Time.GetUtcNow() - PendoForwarder.DeliveryCountsKept, Time.GetUtcNow() - TimeSpan.FromDays(7), CancellationToken.None));
+        Assert.Equal(OutboxState.Discarded, Assert.Single(await OutboxAsync()).State);
+        Time.Advance(TimeSpan.FromDays(7));
+        Assert.Equal(1, await store.PruneAsync(Time.GetUtcNow() - PendoForwarder.DeliveryCountsKept, Time.GetUtcNow() - TimeSpan.FromDays(7), CancellationToken.None));
+        Assert.Empty(await OutboxAsync());
+    }
+
+    [Fact]
+    public async Task TheIngestionLogMarksForwardedMessagesSoADeliveredOneIsToldFromOneThatWasNeverQueued()
+    {
+        await Pendo.StartAsync();
+        await SendAsync(Track("before"));
+        await EnableAsync();
+        Pendo.Refuse["later"] = (503, "busy");
+        await SendAsync($"[{Track("sent")}, {Track("later")}]");
+        await DeliverAsync();
+
+        await using var db = await Get<Microsoft.EntityFrameworkCore.IDbContextFactory<Portal.Core.Data.PortalDbContext>>().CreateDbContextAsync();
+        var forwarded = db.IngestionLog.AsEnumerable().SelectMany(e => JsonDocument.Parse(e.OutcomesJson!).RootElement.EnumerateArray())
+            .Where(o => o.TryGetProperty("forwarded", out var f) && f.GetBoolean()).Select(o => o.GetProperty("messageId").GetString()!).ToList();
+        Assert.Equal(["later", "sent"], forwarded.Order());
+        var states = await Get<ForwardingQueries>().MessageStatesAsync(AppId, ["before", "sent", "later"], forwarded);
+        Assert.Equal(ForwardState.Delivered, states["sent"]);
+        Assert.Equal(ForwardState.Retrying, states["later"]);
+        Assert.False(states.ContainsKey("before"));
+    }
+
+    [Fact]
+    public async Task ACommitQueuesItsMessagesInFewEntriesAndAClaimStopsAtItsMessageBudget()
+    {
+        await EnableAsync();
+        var ids = Enumerable.Range(0, 100).Select(i => $"b-{i}").ToList();
+        await SendAsync("[" + string.Join(",", ids.Select(id => Track(id))) + "]");
+
+        // One entry per forwarder pass's worth (batch size 1 x concurrency 4 x 4 rounds), in order, with the sender's bytes.
+        var entries = await EntriesAsync();
+        Assert.Equal([16, 16, 16, 16, 16, 16, 4], entries.Select(e => e.Count));
+        Assert.Equal(ids, (await OutboxAsync()).Select(m => m.MessageId));
+        Assert.Equal(Track("b-17"), (await OutboxAsync())[17].Json);
+
+        var claimed = await Get<OutboxStore>().ClaimAsync(AppId, 40, Time.GetUtcNow(), Time.GetUtcNow().AddMinutes(1), CancellationToken.None);
+        Assert.Equal([16, 16, 16], claimed.Select(c => c.Count));
+        // (On PostgreSQL that claim holds a lease.)
+        Time.Advance(TimeSpan.FromMinutes(2));
+        await Pendo.StartAsync();
+        Assert.Equal(100, await DeliverAsync());
+        Assert.Equal(ids.Order(), Pendo.DeliveredIds.Order());
+    }
+
+    [Fact]
+    public async Task WhenPartOfAnEntryGetsThroughOnlyTheRestWaitsAndWhatWasRefusedIsDeadLetteredAlone()
+    {
+        await Pendo.StartAsync();
+        await EnableAsync();
+        Pendo.Refuse["later-1"] = (503, "busy");
+        Pendo.Refuse["bad"] = (400, "no");
+        await SendAsync($"[{Track("ok-1")}, {Track("later-1")}, {Track("bad")}, {Track("ok-2")}]");
+        Assert.Single(await EntriesAsync());
+
+        await DeliverAsync();
+
+        Assert.Equal(["ok-1", "ok-2"], Pendo.DeliveredIds.Order());
+        var left = await OutboxAsync();
+        Assert.Equal([("later-1", OutboxState.Waiting), ("bad", OutboxState.Dead)], left.Select(m => (m.MessageId, m.State)));
+        Assert.All(left, m => Assert.Equal(1, m.Attempts));
+        Assert.Equal(Track("later-1"), left[0].Json);
+        Assert.Equal(2, (await Get<ForwardingQueries>().FiguresAsync(AppId)).DeliveredLastMinute);
+
+        Pendo.Refuse.TryRemove("later-1", out _);
+        Time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, await DeliverAsync());
+        Assert.Equal(["later-1", "ok-1", "ok-2"], Pendo.DeliveredIds.Order());
+        Assert.Equal("bad", Assert.Single(await OutboxAsync()).MessageId);
+    }
+
+    [Fact]
+    public async Task AnEntryThatFailsAsAWholeWaitsInPlace()
+    {
+        await EnableAsync();
+        await SendAsync($"[{Track("a")}, {Track("b")}]");
+        var before = Assert.Single(await EntriesAsync());
+
+        // Pendo is down: the entry keeps its id and body and only its retry time and error change.
+        Assert.Equal(2, await DeliverAsync());
+
+        var after = Assert.Single(await EntriesAsync());
+        Assert.Equal((before.Id, 1, OutboxState.Waiting), (after.Id, after.Attempts, after.State));
+        Assert.Equal(before.Body, after.Body);
+        Assert.NotNull(after.LastError);
+        Assert.True(after.DueAt > Time.GetUtcNow());
     }
 
     [Fact]
@@ -106,9 +230,10 @@ public class ForwardingTests : ForwardingTestBase
 
         await DeliverAsync();
 
+        // Both wait in their entry, which keeps the earlier retry time and its answer.
         var outbox = await OutboxAsync();
         Assert.All(outbox, m => Assert.Equal(OutboxState.Waiting, m.State));
-        Assert.Equal([503, 429], outbox.Select(m => m.LastStatus));
+        Assert.Contains(Assert.Single(outbox.Select(m => m.LastStatus).Distinct()), new int?[] { 503, 429 });
         Pendo.Refuse.Clear();
         Time.Advance(TimeSpan.FromSeconds(2));
         await DeliverAsync();
@@ -164,31 +289,47 @@ public class ForwardingTests : ForwardingTestBase
     public async Task ErasingAVisitorDropsTheirMessagesStillWaitingForPendo()
     {
         await EnableAsync();
-        await SendAsync($"[{Track("e-1")}, {Track("e-2")}]");
-        await SendAsync("""{"type":"track","userId":"someone-else","event":"Clicked","messageId":"e-3"}""");
-        Assert.Equal(3, (await OutboxAsync()).Count);
+        const string other = """{"type":"track","userId":"someone-else","event":"Clicked","messageId":"e-3"}""";
+        await SendAsync($"[{Track("e-1")}, {other}, {Track("e-2")}]");
+        await SendAsync(Track("e-4"));
+        Assert.Equal(4, (await OutboxAsync()).Count);
 
         Assert.True((await Get<Portal.Core.Erasure.ErasureService>().DeleteVisitorAsync(AppId, "u-1")).Succeeded);
 
-        Assert.Equal(["e-3"], (await OutboxAsync()).Select(m => m.MessageId));
+        // The erased messages' JSON is gone, also from the entry they shared with someone else's; their tombstones tell
+        // the Ingestion log they did not reach Pendo.
+        var outbox = await OutboxAsync();
+        Assert.Equal([("e-3", OutboxState.Waiting), ("e-4", OutboxState.Discarded), ("e-1", OutboxState.Discarded), ("e-2", OutboxState.Discarded)],
+            outbox.Select(m => (m.MessageId, m.State)));
+        Assert.Equal([other, null, null, null], outbox.Select(m => m.Json));
         await Pendo.StartAsync();
         await DeliverAsync();
         Assert.Equal(["e-3"], Pendo.DeliveredIds);
+        var states = await Get<ForwardingQueries>().MessageStatesAsync(AppId, ["e-1", "e-3"], queued: ["e-1", "e-3"]);
+        Assert.Equal((ForwardState.Discarded, ForwardState.Delivered), (states["e-1"], states["e-3"]));
     }
 
     [Fact]
-    public async Task DiscardDropsDeadLettersForGood()
+    public async Task DiscardDropsDeadLettersForGoodAndTheLogSaysTheyWereDiscarded()
     {
         await Pendo.StartAsync();
         await EnableAsync();
         Pendo.Refuse["bad"] = (422, "nope");
-        await SendAsync(Track("bad"));
+        await SendAsync($"[{Track("bad")}, {Track("good")}]");
         await DeliverAsync();
 
         var discarded = await Get<ForwardingService>().DiscardAsync(AppId);
 
         Assert.Equal(1, discarded.Value);
-        Assert.Empty(await OutboxAsync());
+        Assert.Empty(await Get<ForwardingQueries>().DeadLettersAsync(AppId));
+        var tombstone = Assert.Single(await OutboxAsync());
+        Assert.Equal(("bad", OutboxState.Discarded, null), (tombstone.MessageId, tombstone.State, tombstone.Json));
+        Time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(0, await DeliverAsync());
+        Assert.Equal(["good"], Pendo.DeliveredIds);
+        var states = await Get<ForwardingQueries>().MessageStatesAsync(AppId, ["bad", "good"], queued: ["bad", "good"]);
+        Assert.Equal(ForwardState.Discarded, states["bad"]);
+        Assert.Equal(ForwardState.Delivered, states["good"]);
     }
 
     [Fact]
@@ -299,13 +440,20 @@ public sealed class ForwardingTestsOnPostgres : ForwardingTests
         var now = Time.GetUtcNow();
 
         // Several instances claiming at once: FOR UPDATE SKIP LOCKED. (SQLite has one instance and one forwarder, whose claim is a read.)
-        var claims = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => store.ClaimAsync(AppId, 40, now, now.AddMinutes(1), CancellationToken.None))));
+        // A claim may pass over entries another one holds for a moment; those are taken by a later round.
+        var ids = new List<string>();
+        for (var round = 0; round < 10; round++)
+        {
+            var claims = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => store.ClaimAsync(AppId, 40, now, now.AddMinutes(1), CancellationToken.None))));
+            var got = claims.SelectMany(c => c).SelectMany(e => OutboxBody.ParseIds(e.MessageIds)).ToList();
+            if (got.Count == 0) break;
+            ids.AddRange(got);
+        }
 
-        var ids = claims.SelectMany(c => c).Select(m => m.MessageId).ToList();
         Assert.Equal(ids.Count, ids.Distinct().Count());
         Assert.Equal(100, ids.Count);
         // Claimed messages are leased: nothing is due again until the lease ends.
         Assert.Empty(await store.ClaimAsync(AppId, 100, now, now.AddMinutes(1), CancellationToken.None));
-        Assert.Equal(100, (await store.ClaimAsync(AppId, 100, now.AddMinutes(1), now.AddMinutes(2), CancellationToken.None)).Count);
+        Assert.Equal(100, (await store.ClaimAsync(AppId, 100, now.AddMinutes(1), now.AddMinutes(2), CancellationToken.None)).Sum(e => e.Count));
     }
 }

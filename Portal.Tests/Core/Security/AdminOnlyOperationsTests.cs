@@ -127,7 +127,7 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
         Assert.True((await Get<ForwardingService>().EnableAsync(app.Id, "US", pendoKey: ApiKeyFormat.Generate())).Succeeded);
         await using (var db = await Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
         {
-            db.ForwardingOutbox.Add(new OutboxMessage { ApplicationId = app.Id, MessageId = "dead-1", Json = "{}", State = OutboxState.Dead, LastStatus = 400 });
+            db.ForwardingOutbox.Add(new OutboxEntry { ApplicationId = app.Id, MessageIds = OutboxBody.Ids(["dead-1"]), Body = "[{}]"u8.ToArray(), State = OutboxState.Dead, LastStatus = 400 });
             await db.SaveChangesAsync();
         }
         var scope = Host.GetAs<IServiceProvider>(caller);
@@ -146,7 +146,7 @@ public sealed class AdminOnlyOperationsTests : CoreTestBase
         var fields = await db.MetadataFields.AsNoTracking().Select(f => $"{f.Name}|{f.DisplayName}|{f.TypeOverride}|{f.Hidden}").ToListAsync();
         var forwarding = await db.ForwardingSettings.AsNoTracking().OrderBy(f => f.ApplicationId)
             .Select(f => $"{f.ApplicationId}|{f.Enabled}|{f.Region}|{f.KeyHint}|{f.ChangedBy}").ToListAsync();
-        var outbox = await db.ForwardingOutbox.AsNoTracking().OrderBy(m => m.Id).Select(m => $"{m.Id}|{m.MessageId}|{m.State}|{m.DueAt}").ToListAsync();
+        var outbox = await db.ForwardingOutbox.AsNoTracking().OrderBy(m => m.Id).Select(m => $"{m.Id}|{m.MessageIds}|{m.State}|{m.DueAt}").ToListAsync();
         var visitors = await db.Visitors.AsNoTracking().OrderBy(v => v.VisitorId).Select(v => v.VisitorId).ToListAsync();
         var accounts = await db.Accounts.AsNoTracking().OrderBy(a => a.AccountId).Select(a => a.AccountId).ToListAsync();
         var links = await db.VisitorAccounts.CountAsync();

@@ -68,7 +68,7 @@ public sealed class ForwardingAfterKillTests
         await using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM ForwardingOutbox WHERE State = 0";
+        command.CommandText = "SELECT coalesce(sum(Count), 0) FROM ForwardingOutbox WHERE State = 0";
         return (long)(await command.ExecuteScalarAsync())!;
     }
 

@@ -473,6 +473,30 @@ namespace Portal.Core.Data.Postgres.Migrations
                     b.ToTable("Events", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Core.Forwarding.ForwardingDelivery", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid>("ApplicationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("DeliveredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId", "DeliveredAt");
+
+                    b.ToTable("ForwardingDeliveries", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Core.Forwarding.ForwardingSettings", b =>
                 {
                     b.Property<Guid>("ApplicationId")
@@ -506,7 +530,7 @@ namespace Portal.Core.Data.Postgres.Migrations
                     b.ToTable("ForwardingSettings");
                 });
 
-            modelBuilder.Entity("Portal.Core.Forwarding.OutboxMessage", b =>
+            modelBuilder.Entity("Portal.Core.Forwarding.OutboxEntry", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -520,14 +544,17 @@ namespace Portal.Core.Data.Postgres.Migrations
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
 
+                    b.Property<byte[]>("Body")
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
                     b.Property<DateTimeOffset>("DueAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTimeOffset>("EnqueuedAt")
                         .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("Json")
-                        .HasColumnType("text");
 
                     b.Property<string>("LastError")
                         .HasColumnType("text");
@@ -535,7 +562,7 @@ namespace Portal.Core.Data.Postgres.Migrations
                     b.Property<int?>("LastStatus")
                         .HasColumnType("integer");
 
-                    b.Property<string>("MessageId")
+                    b.Property<string>("MessageIds")
                         .IsRequired()
                         .HasColumnType("text");
 
@@ -543,8 +570,6 @@ namespace Portal.Core.Data.Postgres.Migrations
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("ApplicationId", "MessageId");
 
                     b.HasIndex("ApplicationId", "State", "DueAt");
 

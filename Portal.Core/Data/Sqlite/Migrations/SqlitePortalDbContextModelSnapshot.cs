@@ -452,6 +452,28 @@ namespace Portal.Core.Data.Sqlite.Migrations
                     b.ToTable("Events", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Core.Forwarding.ForwardingDelivery", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ApplicationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DeliveredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId", "DeliveredAt");
+
+                    b.ToTable("ForwardingDeliveries", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Core.Forwarding.ForwardingSettings", b =>
                 {
                     b.Property<Guid>("ApplicationId")
@@ -485,7 +507,7 @@ namespace Portal.Core.Data.Sqlite.Migrations
                     b.ToTable("ForwardingSettings");
                 });
 
-            modelBuilder.Entity("Portal.Core.Forwarding.OutboxMessage", b =>
+            modelBuilder.Entity("Portal.Core.Forwarding.OutboxEntry", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -497,14 +519,17 @@ namespace Portal.Core.Data.Sqlite.Migrations
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
 
+                    b.Property<byte[]>("Body")
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("DueAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("EnqueuedAt")
                         .HasColumnType("INTEGER");
-
-                    b.Property<string>("Json")
-                        .HasColumnType("TEXT");
 
                     b.Property<string>("LastError")
                         .HasColumnType("TEXT");
@@ -512,7 +537,7 @@ namespace Portal.Core.Data.Sqlite.Migrations
                     b.Property<int?>("LastStatus")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("MessageId")
+                    b.Property<string>("MessageIds")
                         .IsRequired()
                         .HasColumnType("TEXT");
 
@@ -520,8 +545,6 @@ namespace Portal.Core.Data.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("ApplicationId", "MessageId");
 
                     b.HasIndex("ApplicationId", "State", "DueAt");
 

@@ -1,0 +1,137 @@
+namespace Portal.Core.Forwarding;
+
+/// <summary>
+/// One claimed outbox entry during a forwarder pass, and what became of each of its messages. The body is cut into its
+/// messages only when needed (an entry larger than a request, a refusal to retry message by message, a partial outcome):
+/// usually an entry is one request and goes to Pendo as it is stored. Concurrent requests each write only their own
+/// messages' results.
+/// </summary>
+internal sealed class PassEntry(ForwardingTarget target, ClaimedEntry claimed)
+{
+    private List<ReadOnlyMemory<byte>>? _messages;
+
+    public ForwardingTarget Target { get; } = target;
+    public ClaimedEntry Claimed { get; } = claimed;
+    public int Count => Claimed.Count;
+
+    /// <summary>Null: not tried (the pass was cancelled).</summary>
+    public MessageResult?[] Results { get; } = new MessageResult?[claimed.Count];
+
+    /// <summary>Each message's exact bytes; throws <see cref="System.Text.Json.JsonException"/> when the body cannot be read.</summary>
+    public List<ReadOnlyMemory<byte>> Messages
+    {
+        get
+        {
+            if (_messages is not null) return _messages;
+            var messages = OutboxBody.Split(Claimed.Body);
+            if (messages.Count != Count)
+                throw new System.Text.Json.JsonException($"The entry holds {messages.Count} messages but counts {Count}.");
+            return _messages = messages;
+        }
+    }
+
+    /// <summary>The request bodies for messages [<paramref name="from"/>, <paramref name="to"/>): an object for one message, an array for several.</summary>
+    public HttpContent Body(int from, int to)
+    {
+        var body = Claimed.Body.AsMemory();
+        // The whole entry is the array a request sends (a one-message entry is "[message]").
+        if (from == 0 && to == Count) return Count == 1 ? new ReadOnlyMemoryContent(body[1..^1]) : new ReadOnlyMemoryContent(body);
+        var messages = Messages;
+        if (to - from == 1) return new ReadOnlyMemoryContent(messages[from]);
+        // Messages are stored one after another with a comma between: a range of them is one slice of the body.
+        var start = Offset(messages[from]);
+        var end = Offset(messages[to - 1]) + messages[to - 1].Length;
+        return new JsonArrayContent(body[start..end]);
+    }
+
+    private static int Offset(ReadOnlyMemory<byte> message) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(message, out var segment) ? segment.Offset : throw new InvalidOperationException("Not a slice of the body.");
+
+    public void Mark(int from, int to, MessageResult result) => Array.Fill(Results, result, from, to - from);
+
+    /// <summary>
+    /// What the pass writes for this entry: all delivered, it leaves the outbox; none delivered and all to be retried (or a
+    /// single message), it waits in place, so an outage rewrites no message; otherwise its delivered messages leave and the
+    /// others go on in new entries, the retryable ones together, each dead letter on its own. An entry not fully tried stays
+    /// as it is (its delivered messages are sent again, which Pendo deduplicates).
+    /// </summary>
+    public void Settle(OutboxOutcomes outcomes)
+    {
+        if (Array.Exists(Results, r => r is null)) return;
+        var id = Claimed.Id;
+        var delivered = Results.Count(r => r is Delivered);
+        if (delivered == Results.Length)
+        {
+            outcomes.Deleted.Add(id);
+            outcomes.CountDelivered(Claimed.ApplicationId, delivered);
+            return;
+        }
+        var retries = Results.OfType<Failed>().Where(f => !f.Dead).ToList();
+        var retry = retries.Count == 0 ? null : retries.MinBy(f => f.DueAt)!;
+        if (delivered == 0 && (retries.Count == Results.Length || Results.Length == 1 || Results[0] is Failed { Unreadable: true }))
+        {
+            var failure = retry ?? (Failed)Results[0]!;
+            outcomes.Updated.Add(new OutboxUpdate(id, failure.Dead ? OutboxState.Dead : OutboxState.Waiting, failure.DueAt, Claimed.Attempts,
+                failure.Status, failure.Error));
+            return;
+        }
+        outcomes.CountDelivered(Claimed.ApplicationId, delivered);
+        var ids = OutboxBody.ParseIds(Claimed.MessageIds);
+        var replacements = new List<OutboxEntry>();
+        var waiting = Enumerable.Range(0, Results.Length).Where(i => Results[i] is Failed { Dead: false }).ToList();
+        if (waiting.Count > 0) replacements.Add(Entry(ids, waiting, OutboxState.Waiting, retry!));
+        for (var i = 0; i < Results.Length; i++)
+            if (Results[i] is Failed { Dead: true } dead) replacements.Add(Entry(ids, [i], OutboxState.Dead, dead));
+        outcomes.Split.Add(new OutboxSplit(id, Results.Length, replacements));
+    }
+
+    private OutboxEntry Entry(string[] ids, List<int> indexes, OutboxState state, Failed failure) => new()
+    {
+        ApplicationId = Claimed.ApplicationId,
+        MessageIds = OutboxBody.Ids(indexes.Select(i => ids[i])),
+        Count = indexes.Count,
+        Body = OutboxBody.Join(indexes.ConvertAll(i => Messages[i])),
+        State = state,
+        EnqueuedAt = Claimed.EnqueuedAt,
+        DueAt = failure.DueAt,
+        Attempts = Claimed.Attempts,
+        LastStatus = failure.Status,
+        LastError = failure.Error,
+    };
+}
+
+internal abstract record MessageResult;
+
+internal sealed record Delivered : MessageResult
+{
+    public static readonly Delivered Instance = new();
+}
+
+/// <summary>
+/// Not delivered: tried again at <paramref name="DueAt"/>, or (<paramref name="Dead"/>) a dead letter from then on.
+/// <paramref name="Unreadable"/>: the stored body could not be cut into its messages.
+/// </summary>
+internal sealed record Failed(bool Dead, DateTimeOffset DueAt, int? Status, string Error, bool Unreadable = false) : MessageResult;
+
+/// <summary>A JSON array around a slice of stored messages, written without a copy.</summary>
+internal sealed class JsonArrayContent(ReadOnlyMemory<byte> elements) : HttpContent
+{
+    private static readonly byte[] Open = "["u8.ToArray();
+    private static readonly byte[] Close = "]"u8.ToArray();
+
+    protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>
+        await SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+    protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context, CancellationToken cancellationToken)
+    {
+        await stream.WriteAsync(Open, cancellationToken);
+        await stream.WriteAsync(elements, cancellationToken);
+        await stream.WriteAsync(Close, cancellationToken);
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = elements.Length + 2;
+        return true;
+    }
+}
