@@ -34,6 +34,8 @@ public sealed partial class PendoForwarder(
     private readonly RetrySchedule _retries = new(options.Value);
     private readonly SemaphoreSlim _wake = new(0, 1);
 
+    private const int MaxPassesRecording = 4;
+
     /// <summary>Entries whose outcomes are queued for the ingestion writer and not yet committed.</summary>
     private readonly HashSet<long> _recording = [];
     private DateTimeOffset _lastPrune;
@@ -89,6 +91,11 @@ public sealed partial class PendoForwarder(
                     foreach (var entry in entries) entry.Settle(outcomes);
                     recordings.Add(RecordAsync(outcomes, claimedIds));
                 }
+                // A writer far behind holds the forwarder back after a few passes rather than letting outcomes pile up; one that
+                // failed ends the pass (its messages are still due: sent again once the database takes writes).
+                recordings.RemoveAll(r => r.IsCompletedSuccessfully);
+                if (recordings.Count >= MaxPassesRecording) await Task.WhenAny(recordings).WaitAsync(cancellationToken);
+                if (recordings.Exists(r => r.IsFaulted)) break;
             }
         }
         finally
