@@ -30,18 +30,18 @@ internal sealed class PassEntry(ForwardingTarget target, ClaimedEntry claimed)
         }
     }
 
-    /// <summary>The request bodies for messages [<paramref name="from"/>, <paramref name="to"/>): an object for one message, an array for several.</summary>
-    public HttpContent Body(int from, int to)
+    /// <summary>
+    /// The stored bytes of messages [<paramref name="from"/>, <paramref name="to"/>) without the array around them: a whole
+    /// entry is its body less the brackets; messages are stored one after another with a comma between, so a range of them
+    /// is one slice of the body.
+    /// </summary>
+    public ReadOnlyMemory<byte> Slice(int from, int to)
     {
         var body = Claimed.Body.AsMemory();
-        // The whole entry is the array a request sends (a one-message entry is "[message]").
-        if (from == 0 && to == Count) return Count == 1 ? new ReadOnlyMemoryContent(body[1..^1]) : new ReadOnlyMemoryContent(body);
+        if (from == 0 && to == Count) return body[1..^1];
         var messages = Messages;
-        if (to - from == 1) return new ReadOnlyMemoryContent(messages[from]);
-        // Messages are stored one after another with a comma between: a range of them is one slice of the body.
         var start = Offset(messages[from]);
-        var end = Offset(messages[to - 1]) + messages[to - 1].Length;
-        return new JsonArrayContent(body[start..end]);
+        return body[start..(Offset(messages[to - 1]) + messages[to - 1].Length)];
     }
 
     private static int Offset(ReadOnlyMemory<byte> message) =>
@@ -113,25 +113,53 @@ internal sealed record Delivered : MessageResult
 /// </summary>
 internal sealed record Failed(bool Dead, DateTimeOffset DueAt, int? Status, string Error, bool Unreadable = false) : MessageResult;
 
-/// <summary>A JSON array around a slice of stored messages, written without a copy.</summary>
-internal sealed class JsonArrayContent(ReadOnlyMemory<byte> elements) : HttpContent
+/// <summary>Messages [<paramref name="From"/>, <paramref name="To"/>) of an entry, as part of a request.</summary>
+internal readonly record struct RequestPart(PassEntry Entry, int From, int To)
+{
+    public int Count => To - From;
+}
+
+/// <summary>
+/// One request to Pendo: whole entries, or a cut of a larger one, up to the batch size. Its body is the parts' stored bytes,
+/// written without a copy: one message as its own JSON object, as Segment sends it; several as a bare array, as Webhooks
+/// (Actions) batching does.
+/// </summary>
+internal sealed class PendoRequest(List<RequestPart> parts) : HttpContent
 {
     private static readonly byte[] Open = "["u8.ToArray();
+    private static readonly byte[] Comma = ","u8.ToArray();
     private static readonly byte[] Close = "]"u8.ToArray();
+    private List<ReadOnlyMemory<byte>>? _slices;
+
+    public List<RequestPart> Parts { get; } = parts;
+    public int Count => Parts.Sum(p => p.Count);
+
+    /// <summary>Throws <see cref="System.Text.Json.JsonException"/> when a part's entry cannot be read.</summary>
+    public List<ReadOnlyMemory<byte>> Slices => _slices ??= Parts.ConvertAll(p => p.Entry.Slice(p.From, p.To));
+
+    public void Mark(MessageResult result)
+    {
+        foreach (var part in Parts) part.Entry.Mark(part.From, part.To, result);
+    }
 
     protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>
         await SerializeToStreamAsync(stream, context, CancellationToken.None);
 
     protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context, CancellationToken cancellationToken)
     {
-        await stream.WriteAsync(Open, cancellationToken);
-        await stream.WriteAsync(elements, cancellationToken);
-        await stream.WriteAsync(Close, cancellationToken);
+        var single = Count == 1;
+        if (!single) await stream.WriteAsync(Open, cancellationToken);
+        for (var i = 0; i < Slices.Count; i++)
+        {
+            if (i > 0) await stream.WriteAsync(Comma, cancellationToken);
+            await stream.WriteAsync(Slices[i], cancellationToken);
+        }
+        if (!single) await stream.WriteAsync(Close, cancellationToken);
     }
 
     protected override bool TryComputeLength(out long length)
     {
-        length = elements.Length + 2;
+        length = Slices.Sum(s => (long)s.Length) + Slices.Count - 1 + (Count == 1 ? 0 : 2);
         return true;
     }
 }

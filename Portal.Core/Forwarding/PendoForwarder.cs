@@ -34,6 +34,8 @@ public sealed partial class PendoForwarder(
     private readonly RetrySchedule _retries = new(options.Value);
     private readonly SemaphoreSlim _wake = new(0, 1);
 
+    private const int MaxPassesRecording = 4;
+
     /// <summary>Entries whose outcomes are queued for the ingestion writer and not yet committed.</summary>
     private readonly HashSet<long> _recording = [];
     private DateTimeOffset _lastPrune;
@@ -65,7 +67,7 @@ public sealed partial class PendoForwarder(
                 var outcomes = new OutboxOutcomes(now);
                 var claimedIds = new List<long>();
                 var entries = new List<PassEntry>();
-                var requests = new List<(PassEntry Entry, int From, int To)>();
+                var requests = new List<List<RequestPart>>();
                 var room = _options.MessagesPerPass;
                 var skip = Recording();
                 foreach (var target in forwarding)
@@ -73,25 +75,27 @@ public sealed partial class PendoForwarder(
                     var claimed = await outbox.ClaimAsync(target.ApplicationId, room, now, lease, cancellationToken, skip);
                     backlog |= claimed.Sum(c => c.Count) >= room;
                     claimedIds.AddRange(claimed.Select(c => c.Id));
-                    foreach (var entry in claimed.Select(c => new PassEntry(target, c)))
-                    {
-                        entries.Add(entry);
-                        // An entry holds one request's worth as the ingestion writer makes it; larger ones (the batch size was lowered since) are cut.
-                        for (var from = 0; from < entry.Count; from += _options.BatchSize) requests.Add((entry, from, Math.Min(entry.Count, from + _options.BatchSize)));
-                    }
+                    var passEntries = claimed.Select(c => new PassEntry(target, c)).ToList();
+                    entries.AddRange(passEntries);
+                    requests.AddRange(Requests(passEntries));
                 }
                 if (claimedIds.Count == 0) break;
-                tried += requests.Sum(r => r.To - r.From);
+                tried += requests.Sum(r => r.Sum(p => p.Count));
                 try
                 {
                     await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },
-                        async (request, ct) => await SendAsync(request.Entry, request.From, request.To, splitOnRefusal: true, ct));
+                        async (parts, ct) => await SendAsync(parts, splitOnRefusal: true, ct));
                 }
                 finally
                 {
                     foreach (var entry in entries) entry.Settle(outcomes);
                     recordings.Add(RecordAsync(outcomes, claimedIds));
                 }
+                // A writer far behind holds the forwarder back after a few passes rather than letting outcomes pile up; one that
+                // failed ends the pass (its messages are still due: sent again once the database takes writes).
+                recordings.RemoveAll(r => r.IsCompletedSuccessfully);
+                if (recordings.Count >= MaxPassesRecording) await Task.WhenAny(recordings).WaitAsync(cancellationToken);
+                if (recordings.Exists(r => r.IsFaulted)) break;
             }
         }
         finally
@@ -221,11 +225,42 @@ public sealed partial class PendoForwarder(
         if (removed >= 5000) _lastPrune = DateTimeOffset.MinValue;
     }
 
-    /// <summary>Sends messages [<paramref name="from"/>, <paramref name="to"/>) of an entry in one request and marks what became of them.</summary>
-    private async Task SendAsync(PassEntry entry, int from, int to, bool splitOnRefusal, CancellationToken cancellationToken)
+    /// <summary>
+    /// An application's claimed entries as requests of up to <see cref="ForwardingOptions.BatchSize"/> messages, in outbox
+    /// order: small entries (a commit of few messages) share a request; an entry is cut only when it is larger than a request
+    /// (the batch size was lowered since it was written).
+    /// </summary>
+    private IEnumerable<List<RequestPart>> Requests(List<PassEntry> entries)
     {
+        var batch = _options.BatchSize;
+        var parts = new List<RequestPart>();
+        var count = 0;
+        foreach (var entry in entries)
+        {
+            if (count > 0 && count + entry.Count > batch)
+            {
+                yield return parts;
+                parts = [];
+                count = 0;
+            }
+            if (entry.Count <= batch)
+            {
+                parts.Add(new RequestPart(entry, 0, entry.Count));
+                count += entry.Count;
+                continue;
+            }
+            for (var from = 0; from < entry.Count; from += batch) yield return [new RequestPart(entry, from, Math.Min(entry.Count, from + batch))];
+        }
+        if (count > 0) yield return parts;
+    }
+
+    /// <summary>Sends one request and marks what became of its messages.</summary>
+    private async Task SendAsync(List<RequestPart> parts, bool splitOnRefusal, CancellationToken cancellationToken)
+    {
+        var entry = parts[0].Entry;
         var target = entry.Target;
-        var count = to - from;
+        var request = new PendoRequest(parts);
+        var count = request.Count;
         int? status = null;
         string error;
         try
@@ -233,13 +268,15 @@ public sealed partial class PendoForwarder(
             using var client = httpClients.CreateClient(HttpClientName);
             client.Timeout = TimeSpan.FromSeconds(_options.RequestTimeoutSeconds);
             client.MaxResponseContentBufferSize = 64 * 1024;
-            using var content = entry.Body(from, to);
+            using var content = request;
+            // Cut here, not while HttpClient writes the body: an unreadable entry is then told apart from a network error.
+            _ = request.Slices;
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             using var response = await client.PostAsync(target.Url, content, cancellationToken);
             status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {
-                entry.Mark(from, to, Delivered.Instance);
+                request.Mark(Delivered.Instance);
                 return;
             }
             error = await AnswerAsync(response, cancellationToken);
@@ -248,12 +285,13 @@ public sealed partial class PendoForwarder(
                 // One bad message must not take its batch with it: each is tried alone and only the refused ones stay refused.
                 if (splitOnRefusal && count > 1)
                 {
-                    for (var i = from; i < to; i++) await SendAsync(entry, i, i + 1, splitOnRefusal: false, cancellationToken);
+                    foreach (var part in parts)
+                        for (var i = part.From; i < part.To; i++) await SendAsync([new RequestPart(part.Entry, i, i + 1)], splitOnRefusal: false, cancellationToken);
                     return;
                 }
                 LogRefused(logger, count, target.ApplicationId, status.Value);
                 metrics.DeadLettered(count);
-                entry.Mark(from, to, new Failed(Dead: true, time.GetUtcNow(), status, $"{status} {error}".Trim()));
+                request.Mark(new Failed(Dead: true, time.GetUtcNow(), status, $"{status} {error}".Trim()));
                 return;
             }
             error = $"{status} {error}".Trim();
@@ -267,7 +305,7 @@ public sealed partial class PendoForwarder(
         {
             // Not something a retry can mend: kept as a dead letter, with why.
             metrics.DeadLettered(count);
-            entry.Mark(from, to, new Failed(Dead: true, time.GetUtcNow(), null, Clip($"The stored messages cannot be read: {ex.Message}"), Unreadable: true));
+            request.Mark(new Failed(Dead: true, time.GetUtcNow(), null, Clip($"The stored messages cannot be read: {ex.Message}"), Unreadable: true));
             return;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
@@ -276,11 +314,11 @@ public sealed partial class PendoForwarder(
         }
 
         var now = time.GetUtcNow();
-        var attempts = entry.Claimed.Attempts;
-        var giveUp = entry.Claimed.EnqueuedAt + TimeSpan.FromHours(_options.GiveUpAfterHours) <= now;
+        var attempts = parts.Max(p => p.Entry.Claimed.Attempts);
+        var giveUp = parts.Min(p => p.Entry.Claimed.EnqueuedAt) + TimeSpan.FromHours(_options.GiveUpAfterHours) <= now;
         LogRetrying(logger, count, target.ApplicationId, status, attempts);
         if (giveUp) metrics.DeadLettered(count); else metrics.Retrying(count);
-        entry.Mark(from, to, new Failed(giveUp, giveUp ? now : now + _retries.After(attempts), status, giveUp ? $"gave up after {attempts} attempts: {error}" : error));
+        request.Mark(new Failed(giveUp, giveUp ? now : now + _retries.After(attempts), status, giveUp ? $"gave up after {attempts} attempts: {error}" : error));
     }
 
     private static async Task<string> AnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)

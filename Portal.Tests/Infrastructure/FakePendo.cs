@@ -57,14 +57,15 @@ public sealed class FakePendo : IAsyncDisposable
         var app = builder.Build();
         app.MapPost("/data/segmentio/{key}", async (string key, HttpRequest request) =>
         {
-            using var document = await JsonDocument.ParseAsync(request.Body);
+            var body = await new StreamReader(request.Body).ReadToEndAsync();
+            using var document = JsonDocument.Parse(body);
             var messages = document.RootElement.ValueKind == JsonValueKind.Array
                 ? document.RootElement.EnumerateArray().Select(m => m.Clone()).ToList()
                 : [document.RootElement.Clone()];
             var refusal = messages.Select(m => m.TryGetProperty("messageId", out var id) && Refuse.TryGetValue(id.GetString() ?? "", out var r) ? r : default)
                 .FirstOrDefault(r => r.Status != 0);
             var status = refusal.Status == 0 ? 200 : refusal.Status;
-            _received.Enqueue(new Received(key, status, messages, request.ContentType));
+            _received.Enqueue(new Received(key, status, messages, request.ContentType, body));
             RequestReceived?.Invoke();
             return status == 200 ? Results.Ok() : Results.Text(refusal.Body, "application/json", statusCode: status);
         });
@@ -82,5 +83,6 @@ public sealed class FakePendo : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
-    public sealed record Received(string Key, int Status, IReadOnlyList<JsonElement> Messages, string? ContentType);
+    /// <summary>One request: <paramref name="Body"/> as sent (a JSON object for one message, a bare array for several).</summary>
+    public sealed record Received(string Key, int Status, IReadOnlyList<JsonElement> Messages, string? ContentType, string Body);
 }
