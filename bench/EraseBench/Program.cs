@@ -47,7 +47,7 @@ await using (var db = await host.Services.GetRequiredService<IDbContextFactory<P
 {
     appId = await db.Applications.Select(a => a.Id).FirstAsync();
     ids = await db.Visitors.Where(v => v.ApplicationId == appId).OrderBy(v => EF.Functions.Random()).Take(count + 1).Select(v => v.VisitorId).ToListAsync();
-    Console.WriteLine($"Database: {await db.Events.CountAsync()} events; erasing {ids.Count} visitors");
+    Console.WriteLine($"Database: {await db.Events.CountAsync()} events; erasing {ids.Count - 1} visitors (and one more to warm up)");
 }
 await using var admin = host.Services.CreateActorScope(Actor.Console("erase-bench"));
 var issued = (await admin.ServiceProvider.GetRequiredService<ApiKeyService>().GenerateAsync(appId, "erase-bench")).Value!;
