@@ -113,7 +113,8 @@ public sealed partial class IngestionWriter(
         var requests = batch.OfType<RequestWorkItem>().ToList();
         if (requests.Count > 0)
         {
-            var outcome = await TryWriteAsync(requests, now);
+            // The forwarder's outcomes ride along in the batch's transaction: no commit (and fsync) of their own.
+            var outcome = await TryWriteAsync(requests, now, batch.OfType<OutboxOutcomesWorkItem>().ToList());
             // One poisoned request must not sink its neighbours: after a failed batch each request is retried alone.
             for (var i = 0; outcome == WriteOutcome.Failed && i < requests.Count; i++)
             {
@@ -133,7 +134,8 @@ public sealed partial class IngestionWriter(
             }
         }
         _faults.Flush();
-        if (batch.Exists(i => i is OutboxOutcomesWorkItem)) await WriteOutboxOutcomesAsync(batch.OfType<OutboxOutcomesWorkItem>().ToList());
+        var outboxOutcomes = batch.OfType<OutboxOutcomesWorkItem>().Where(i => !i.Completion.Task.IsCompleted).ToList();
+        if (outboxOutcomes.Count > 0) await WriteOutboxOutcomesAsync(outboxOutcomes);
 
         // While the database refuses writes only the probe's prune runs: anything else would add a bounded wait of its own.
         var housekeeping = batch.Exists(i => i is HousekeepingWorkItem)
@@ -231,11 +233,14 @@ public sealed partial class IngestionWriter(
 
     private enum WriteOutcome { Committed, Failed, Unavailable }
 
-    private async Task<WriteOutcome> TryWriteAsync(IReadOnlyList<RequestWorkItem> items, DateTimeOffset now)
+    private async Task<WriteOutcome> TryWriteAsync(IReadOnlyList<RequestWorkItem> items, DateTimeOffset now, List<OutboxOutcomesWorkItem>? outboxOutcomes = null)
     {
         var keys = items.Where(i => i.KeyId is { } k && (!_keyTouched.TryGetValue(k, out var at) || now - at >= KeyTouchInterval))
             .Select(i => i.KeyId!.Value).Distinct().Order().ToList();
-        var plan = new IngestionBatchPlan(items, now, keys, _options.MaxLoggedBodyBytes, _sampler, forwarding.Value.MessagesPerEntry);
+        var plan = new IngestionBatchPlan(items, now, keys, _options.MaxLoggedBodyBytes, _sampler, forwarding.Value.MessagesPerEntry)
+        {
+            OutboxOutcomes = outboxOutcomes?.ConvertAll(i => i.Outcomes) ?? [],
+        };
         bool newFields;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
@@ -259,6 +264,7 @@ public sealed partial class IngestionWriter(
         health.Committed();
         foreach (var key in keys) _keyTouched[key] = now;
         plan.Complete();
+        foreach (var item in outboxOutcomes ?? []) item.Completion.TrySetResult(new IngestionResult(IngestionStatus.Ok, []));
         notifications.Publish(plan.Committed(newFields));
         return WriteOutcome.Committed;
     }

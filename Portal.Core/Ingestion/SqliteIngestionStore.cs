@@ -207,6 +207,7 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
             _touchKey.ExecuteNonQuery();
         }
 
+        WriteOutboxOutcomes(transaction, plan.OutboxOutcomes);
         transaction.Commit();
         _eventsNotIndexed += plan.StoredCount;
         return Task.FromResult(catalogue.NewFields);
