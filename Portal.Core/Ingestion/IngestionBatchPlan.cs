@@ -67,6 +67,9 @@ internal sealed class IngestionBatchPlan
 
     internal const int MaxOutboxEntryBytes = 4 * 1024 * 1024;
 
+    /// <summary>The forwarder's outcomes to write in the same transaction (see <see cref="IIngestionStore.WriteOutboxOutcomesAsync"/>).</summary>
+    public IReadOnlyList<Forwarding.OutboxOutcomes> OutboxOutcomes { get; init; } = [];
+
     /// <summary>Messages stored by this batch (not duplicates).</summary>
     public int StoredCount { get; private set; }
 

@@ -11,7 +11,8 @@ internal interface IIngestionStore : IAsyncDisposable
     /// <summary>
     /// In one transaction: inserts <see cref="IngestionBatchPlan.Events"/> (at most one row per application and
     /// messageId, ever), reports which were new through <see cref="IngestionBatchPlan.Resolve"/>, writes the
-    /// entities, catalogue, log entries and key touches the plan then holds, and commits. Throws when nothing was
+    /// entities, catalogue, log entries, key touches, outbox entries and the forwarder's outcomes
+    /// (<see cref="IngestionBatchPlan.OutboxOutcomes"/>) the plan then holds, and commits. Throws when nothing was
     /// committed. Returns whether a field was catalogued for the first time.
     /// </summary>
     Task<bool> WriteAsync(IngestionBatchPlan plan, WriterMemory memory, CancellationToken cancellationToken);

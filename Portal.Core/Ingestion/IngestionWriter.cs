@@ -152,7 +152,8 @@ public sealed partial class IngestionWriter(
         var requests = batch.OfType<RequestWorkItem>().ToList();
         if (requests.Count > 0)
         {
-            var outcome = await TryWriteAsync(requests, now);
+            // The forwarder's outcomes ride along in the batch's transaction: no commit (and fsync) of their own.
+            var outcome = await TryWriteAsync(requests, now, batch.OfType<OutboxOutcomesWorkItem>().ToList());
             // One poisoned request must not sink its neighbours: after a failed batch each request is retried alone.
             for (var i = 0; outcome == WriteOutcome.Failed && i < requests.Count; i++)
             {
@@ -172,7 +173,8 @@ public sealed partial class IngestionWriter(
             }
         }
         _faults.Flush();
-        if (batch.Exists(i => i is OutboxOutcomesWorkItem)) await WriteOutboxOutcomesAsync(batch.OfType<OutboxOutcomesWorkItem>().ToList());
+        var outboxOutcomes = batch.OfType<OutboxOutcomesWorkItem>().Where(i => !i.Completion.Task.IsCompleted).ToList();
+        if (outboxOutcomes.Count > 0) await WriteOutboxOutcomesAsync(outboxOutcomes);
         foreach (var item in batch.OfType<ExclusiveWorkItem>()) await RunExclusiveAsync(item);
 
         // While the database refuses writes only the probe's prune runs: anything else would add a bounded wait of its own.
@@ -289,7 +291,8 @@ public sealed partial class IngestionWriter(
 
     private enum WriteOutcome { Committed, Failed, Unavailable }
 
-    private async Task<WriteOutcome> TryWriteAsync(IReadOnlyList<RequestWorkItem> items, DateTimeOffset now, bool flushCounts = false)
+    private async Task<WriteOutcome> TryWriteAsync(IReadOnlyList<RequestWorkItem> items, DateTimeOffset now,
+        List<OutboxOutcomesWorkItem>? outboxOutcomes = null, bool flushCounts = false)
     {
         var keys = items.Where(i => i.KeyId is { } k && (!_keyTouched.TryGetValue(k, out var at) || now - at >= KeyTouchInterval))
             .Select(i => i.KeyId!.Value).Distinct().Order().ToList();
@@ -299,6 +302,7 @@ public sealed partial class IngestionWriter(
         var plan = new IngestionBatchPlan(items, now, keys, _options.MaxLoggedBodyBytes, _sampler, forwarding.Value.MessagesPerEntry)
         {
             FlushEntityCounts = flushCounts,
+            OutboxOutcomes = outboxOutcomes?.ConvertAll(i => i.Outcomes) ?? [],
         };
         bool newFields;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -325,6 +329,7 @@ public sealed partial class IngestionWriter(
         metrics.Committed(plan.Events.Count, plan.StoredCount, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         foreach (var key in keys) _keyTouched[key] = now;
         plan.Complete();
+        foreach (var item in outboxOutcomes ?? []) item.Completion.TrySetResult(new IngestionResult(IngestionStatus.Ok, []));
         notifications.Publish(plan.Committed(newFields));
         return WriteOutcome.Committed;
     }

@@ -24,6 +24,14 @@ internal sealed partial class SqliteIngestionStore
     public Task WriteOutboxOutcomesAsync(IReadOnlyList<OutboxOutcomes> outcomes, CancellationToken cancellationToken)
     {
         using var transaction = _connection.BeginTransaction();
+        WriteOutboxOutcomes(transaction, outcomes);
+        transaction.Commit();
+        return Task.CompletedTask;
+    }
+
+    private void WriteOutboxOutcomes(SqliteTransaction transaction, IReadOnlyList<OutboxOutcomes> outcomes)
+    {
+        if (outcomes.Count == 0) return;
         var deleted = outcomes.SelectMany(o => o.Deleted).ToList();
         if (deleted.Count > 0)
         {
@@ -90,8 +98,6 @@ internal sealed partial class SqliteIngestionStore
                 }
             }
         }
-        transaction.Commit();
-        return Task.CompletedTask;
     }
 
     private SqliteCommand OutboxCommand(SqliteTransaction transaction, string sql, params string[] parameters)

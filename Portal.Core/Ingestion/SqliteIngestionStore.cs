@@ -209,6 +209,7 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
             _touchKey.ExecuteNonQuery();
         }
 
+        WriteOutboxOutcomes(transaction, plan.OutboxOutcomes);
         transaction.Commit();
         memory.Visitors.Committed(visitors);
         memory.Accounts.Committed(accounts);

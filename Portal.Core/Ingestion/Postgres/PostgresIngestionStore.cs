@@ -122,6 +122,7 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
                 if (aggregate.Links.Count > 0) batch.BatchCommands.Add(LinksCommand(aggregate.Links, plan.Now));
                 if (plan.LogEntries.Count > 0) batch.BatchCommands.Add(LogCommand(plan.LogEntries));
                 if (plan.OutboxEntries.Count > 0) batch.BatchCommands.Add(OutboxCommand(plan.OutboxEntries, plan.Now));
+                AddOutboxOutcomes(batch, plan.OutboxOutcomes);
                 if (plan.KeysToTouch.Count > 0)
                 {
                     batch.BatchCommands.Add(Command("""UPDATE "ApiKeys" SET "LastUsedAt" = $1 WHERE "Id" = ANY($2)""",

@@ -184,6 +184,31 @@ public class ForwardingTests : ForwardingTestBase
     }
 
     [Fact]
+    public async Task OutcomesThatReachTheWriterWithABatchAreCommittedInItsTransaction()
+    {
+        await EnableAsync();
+        await SendAsync(Track("sent"));
+        var entry = Assert.Single(await EntriesAsync());
+        var now = Time.GetUtcNow();
+        var outcomes = new OutboxOutcomes(now);
+        outcomes.Deleted.Add(entry.Id);
+        outcomes.CountDelivered(AppId, 1);
+        var body = System.Text.Encoding.UTF8.GetBytes(Track("next"));
+        var request = new MessagesWorkItem
+        {
+            ApplicationId = AppId, Source = "segmentio", ReceivedAt = now, Body = body, Forward = true,
+            Parsed = new SegmentBodyParser(new IngestionOptions()).Parse(body, now),
+        };
+
+        // As the writer does with outcomes queued among requests.
+        await using (var store = await Get<IngestionStoreFactory>().OpenAsync(CancellationToken.None))
+            await store.WriteAsync(new IngestionBatchPlan([request], now, [], 32_768) { OutboxOutcomes = [outcomes] }, new WriterMemory(1000), CancellationToken.None);
+
+        Assert.Equal(["next"], (await OutboxAsync()).Select(m => m.MessageId));
+        Assert.Equal(1, (await Get<ForwardingQueries>().FiguresAsync(AppId)).DeliveredLastMinute);
+    }
+
+    [Fact]
     public async Task WhilePendoRefusesConnectionsMessagesWaitWithGrowingBackoffAndAreAllDeliveredOnceItAccepts()
     {
         await EnableAsync();
