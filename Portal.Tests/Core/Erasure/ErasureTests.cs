@@ -69,6 +69,42 @@ public class ErasureTests : IngestionTestBase
     }
 
     [Fact]
+    public async Task AMessageArrivingAfterItsIdsStepButBeforeTheErasureEndsIsALaterMessageAndStays()
+    {
+        await SeedAsync();
+        var eraser = Get<EntityEraser>();
+        // One id per step: u1's rows go in the first step, u2's in the second, and the message arrives between the two.
+        eraser.EntitySliceSize = 1;
+        var between = new SendOnFirstErasedEntity(() => SendAsync(new { type = "track", userId = "u1", messageId = "m7", @event = "Clicked",
+            timestamp = "2026-01-03T10:00:00Z", properties = new { a = 4 } }));
+
+        var counts = await eraser.EraseAsync(AppId, FieldKind.Visitor, ["u1", "u2"], between);
+
+        Assert.True(between.Sent);
+        Assert.Equal(new ErasureCounts(2, 6), counts);
+        await using var db = await DbAsync();
+        // m7 came after u1's step: it recreated u1 and stays, although u2's events stored after it were still being erased.
+        Assert.Equal(["u1"], await db.Visitors.Select(v => v.VisitorId).ToListAsync());
+        Assert.Equal(["m7"], await db.Events.Select(e => e.MessageId).ToListAsync());
+        var visitor = await Get<VisitorQueries>().GetAsync(AppId, "u1");
+        Assert.Equal([new DateTimeOffset(2026, 1, 3, 10, 0, 0, TimeSpan.Zero)], visitor!.RecentEvents.Select(e => e.Timestamp));
+    }
+
+    /// <summary>Sends one message the first time an erasure reports a deleted visitor or account, and waits for its 200.</summary>
+    private sealed class SendOnFirstErasedEntity(Func<Task> send) : IProgress<ErasureCounts>
+    {
+        public bool Sent { get; private set; }
+
+        public void Report(ErasureCounts value)
+        {
+            if (Sent || value.Entities == 0) return;
+            Sent = true;
+            // The erasure waits here, between two of its steps, while the writer stores the message.
+            Task.Run(send).GetAwaiter().GetResult();
+        }
+    }
+
+    [Fact]
     public async Task DeletingAnAccountRemovesItsMembershipsAndTheEventsNamingItButKeepsItsVisitors()
     {
         await SeedAsync();
