@@ -62,20 +62,21 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
             }, cancellationToken);
             var (size, smallest, largest) = (EventRangeSize, Math.Max(1, EventRangeSize / 8), EventRangeSize * 8);
             var lastEventId = slices[^1].LastEventId;
-            // Slices are in step order, so their marks never fall: the ids whose mark reaches a range's end are a suffix.
-            var firstSlice = 0;
             for (var from = firstEventId - 1; from < lastEventId;)
             {
-                while (slices[firstSlice].LastEventId <= from) firstSlice++;
-                // A range never spans a slice's mark, so every id it deletes for was erased before all of the range's events.
-                var to = Math.Min(from + size, slices[firstSlice].LastEventId);
-                var erased = slices.Skip(firstSlice).SelectMany(s => s.Ids).ToArray();
-                var started = Stopwatch.GetTimestamp();
+                var to = Math.Min(from + size, lastEventId);
+                var segments = Segments(slices, from, to);
+                var took = TimeSpan.Zero;
                 // Queued behind the requests waiting now: under load, ingestion batches and erasure steps take turns.
-                var deleted = await queue.RunExclusiveAsync(ct => DeleteEventsAsync(applicationId, kind, erased, from, to, ct), null, cancellationToken);
+                var deleted = await queue.RunExclusiveAsync(async ct =>
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    var count = await DeleteEventsAsync(applicationId, kind, segments, ct);
+                    took = Stopwatch.GetElapsedTime(started);
+                    return count;
+                }, null, cancellationToken);
                 total = total with { Events = total.Events + deleted };
                 progress?.Report(total);
-                var took = Stopwatch.GetElapsedTime(started);
                 if (took > StepTarget) size = Math.Max(smallest, size / 2);
                 else if (took < StepTarget / 2) size = Math.Min(largest, size * 2);
                 // Without a writer in this process (the CLI) a server's writer may still be running, and SQLite's writers take
@@ -87,8 +88,8 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
             // The writer's deferred visitor index may have caught up over these events while they were being deleted: its
             // rows for them would point at nothing. A look-up by key prefix per slice clears them (not the rows of later events).
             if (kind == FieldKind.Visitor)
-                foreach (var slice in slices)
-                    await queue.RunExclusiveAsync(ct => DeleteVisitorIndexAsync(applicationId, slice, ct), null, cancellationToken);
+                foreach (var group in GroupSlices(slices))
+                    await queue.RunExclusiveAsync(ct => DeleteVisitorIndexAsync(applicationId, group, ct), null, cancellationToken);
             await ScrubLoggedBodiesAsync(applicationId, pass, cancellationToken);
             await SweepRowsBroughtBackAsync(applicationId, kind, slices, passStarted, cancellationToken);
         }
@@ -110,19 +111,19 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
         for (var (offset, size) = (0, EntitySliceSize); offset < ids.Length;)
         {
             var slice = ids[offset..Math.Min(ids.Length, offset + size)];
-            var (entities, lastEventId) = (0, 0L);
-            var started = Stopwatch.GetTimestamp();
+            var (entities, lastEventId, took) = (0, 0L, TimeSpan.Zero);
             await queue.RunExclusiveAsync(async ct =>
             {
+                var started = Stopwatch.GetTimestamp();
                 long first;
                 (entities, lastEventId, first) = await DeleteEntitiesAsync(app, kind, slice, ct);
                 if (slices.Count == 0) firstEventId = first;
+                took = Stopwatch.GetElapsedTime(started);
                 return entities;
             }, new ErasedEntities(app, kind, slice), cancellationToken);
             slices.Add(new ErasedSlice(slice, lastEventId));
             deleted(entities);
             offset += slice.Length;
-            var took = Stopwatch.GetElapsedTime(started);
             if (took > StepTarget) size = Math.Max(1, size / 2);
             else if (took < StepTarget / 2) size = Math.Min(IdsPerPass, size * 2);
             if (!queue.WriterRunning && offset < ids.Length) await Task.Delay(Pause(took), cancellationToken);
@@ -132,6 +133,46 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
 
     /// <summary>Ids erased in one step, and the last event stored before it: their events up to it are theirs to delete.</summary>
     private sealed record ErasedSlice(string[] Ids, long LastEventId);
+
+    /// <summary>An event-id range (Low, High] and the ids whose events in it are erased.</summary>
+    private sealed record EventSegment(string[] Ids, long Low, long High);
+
+    /// <summary>
+    /// Splits (from, to] at the slices' marks: an event belongs to an erased id only up to its slice's mark (after it, it is a
+    /// later message). Marks never fall from one slice to the next, so the ids still erased past a mark are a suffix.
+    /// </summary>
+    private static List<EventSegment> Segments(List<ErasedSlice> slices, long from, long to)
+    {
+        var segments = new List<EventSegment>();
+        var first = 0;
+        for (var low = from; low < to;)
+        {
+            while (slices[first].LastEventId <= low) first++;
+            var high = Math.Min(to, slices[first].LastEventId);
+            segments.Add(new EventSegment(slices.Skip(first).SelectMany(s => s.Ids).ToArray(), low, high));
+            low = high;
+        }
+        return segments;
+    }
+
+    /// <summary>Consecutive slices, a step's worth of ids together (one look-up per id).</summary>
+    private static IEnumerable<List<ErasedSlice>> GroupSlices(List<ErasedSlice> slices)
+    {
+        var group = new List<ErasedSlice>();
+        foreach (var slice in slices)
+        {
+            if (group.Count > 0 && group.Sum(s => s.Ids.Length) + slice.Ids.Length > IdsPerIndexStep)
+            {
+                yield return group;
+                group = [];
+            }
+            group.Add(slice);
+        }
+        if (group.Count > 0) yield return group;
+    }
+
+    /// <summary>Ids whose visitor-index rows one clean-up step deletes (a prefix look-up each).</summary>
+    private const int IdsPerIndexStep = 256;
 
     /// <summary>
     /// On PostgreSQL another instance's writer may hold counts for an erased id that it had not written yet (it was not told
@@ -204,12 +245,14 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
     private static TimeSpan Pause(TimeSpan step) =>
         step < TimeSpan.FromMilliseconds(5) ? TimeSpan.FromMilliseconds(5) : step > TimeSpan.FromMilliseconds(200) ? TimeSpan.FromMilliseconds(200) : step;
 
-    private async Task<long> DeleteVisitorIndexAsync(Guid app, ErasedSlice slice, CancellationToken cancellationToken)
+    private async Task<long> DeleteVisitorIndexAsync(Guid app, List<ErasedSlice> slices, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var (ids, lastEventId) = slice;
-        return await db.VisitorTrackEvents.Where(t => t.ApplicationId == app && ids.Contains(t.VisitorId) && t.EventId <= lastEventId)
-            .ExecuteDeleteAsync(cancellationToken);
+        var deleted = 0L;
+        foreach (var (ids, lastEventId) in slices)
+            deleted += await db.VisitorTrackEvents.Where(t => t.ApplicationId == app && ids.Contains(t.VisitorId) && t.EventId <= lastEventId)
+                .ExecuteDeleteAsync(cancellationToken);
+        return deleted;
     }
 
     private async Task<(int Entities, long LastEventId, long FirstEventId)> DeleteEntitiesAsync(Guid app, FieldKind kind, string[] ids,
@@ -248,13 +291,13 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
         // Guid.Empty is no application: nothing matches, whatever the id.
         string[] none = ["erasure-warm-up"];
         await DeleteEntitiesAsync(Guid.Empty, kind, none, cancellationToken, warmUp: true);
-        await DeleteEventsAsync(Guid.Empty, kind, none, 0, 0, cancellationToken);
+        await DeleteEventsAsync(Guid.Empty, kind, [new EventSegment(none, 0, 0)], cancellationToken);
         _warm.TryAdd(kind, true);
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<FieldKind, bool> _warm = new();
 
-    private async Task<long> DeleteEventsAsync(Guid app, FieldKind kind, string[] ids, long low, long high, CancellationToken cancellationToken)
+    private async Task<long> DeleteEventsAsync(Guid app, FieldKind kind, List<EventSegment> segments, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         if (db.Database.IsSqlite())
@@ -264,8 +307,10 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
             // Found with a read first (no lock in WAL mode), so a range holding none of the ids never takes the write lock the
             // ingestion writer needs; the delete is then a few rowid lookups.
             var sql = kind == FieldKind.Visitor ? FindVisitorEventsSql : FindAccountEventsSql;
-            var found = await db.Database.SqlQueryRaw<long>(sql, low, high, app.ToString().ToUpperInvariant(), JsonSerializer.Serialize(ids))
-                .ToListAsync(cancellationToken);
+            var found = new List<long>();
+            foreach (var (ids, low, high) in segments)
+                found.AddRange(await db.Database.SqlQueryRaw<long>(sql, low, high, app.ToString().ToUpperInvariant(), JsonSerializer.Serialize(ids))
+                    .ToListAsync(cancellationToken));
             if (found.Count == 0) return 0;
             var foundJson = JsonSerializer.Serialize(found);
             var messageIds = await db.Database.SqlQueryRaw<string>("SELECT MessageId AS Value FROM Events WHERE Id IN (SELECT value FROM json_each({0}))",
@@ -274,12 +319,17 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
             return await db.Database.ExecuteSqlRawAsync("DELETE FROM Events WHERE Id IN (SELECT value FROM json_each({0}))",
                 [foundJson], cancellationToken);
         }
-        var range = db.Events.Where(e => e.Id > low && e.Id <= high && e.ApplicationId == app);
-        // An account's events are the ones that name it (group calls, and identify/track calls carrying its id); the
-        // visitor index rows of erased track events of other visitors point at nothing and are skipped by every reader.
-        range = kind == FieldKind.Visitor ? range.Where(e => ids.Contains(e.VisitorId!)) : range.Where(e => ids.Contains(e.AccountId!));
-        await OutboxErasure.RemoveAsync(db, app, await range.Select(e => e.MessageId).ToListAsync(cancellationToken), time.GetUtcNow(), cancellationToken);
-        return await range.ExecuteDeleteAsync(cancellationToken);
+        var deleted = 0L;
+        foreach (var (ids, low, high) in segments)
+        {
+            var range = db.Events.Where(e => e.Id > low && e.Id <= high && e.ApplicationId == app);
+            // An account's events are the ones that name it (group calls, and identify/track calls carrying its id); the
+            // visitor index rows of erased track events of other visitors point at nothing and are skipped by every reader.
+            range = kind == FieldKind.Visitor ? range.Where(e => ids.Contains(e.VisitorId!)) : range.Where(e => ids.Contains(e.AccountId!));
+            await OutboxErasure.RemoveAsync(db, app, await range.Select(e => e.MessageId).ToListAsync(cancellationToken), time.GetUtcNow(), cancellationToken);
+            deleted += await range.ExecuteDeleteAsync(cancellationToken);
+        }
+        return deleted;
     }
 }
 
