@@ -66,6 +66,8 @@ wait_up() { # url
 }
 wait_up "$SINK/count"
 
+# CPU time (user + system, in clock ticks) a process has used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 field() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 # Messages waiting in the outbox (an entry holds a commit's messages of the application).
 waiting() { sqlite3 "$1" "SELECT coalesce(SUM(Count), 0) FROM ForwardingOutbox WHERE State = 0;"; }
@@ -89,11 +91,13 @@ run_mode() { # off | on, round
   PREFIX=warm BATCH=1 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$LUA" "$URL" >/dev/null 2>&1
 
   local start; start=$(date +%s.%N)
+  local cpu_server cpu_sink; cpu_server=$(cpu_ticks "$SERVER_PID"); cpu_sink=$(cpu_ticks "$SINK_PID")
   echo "[$mode, round $2] single track messages for $DURATION…"
   PREFIX=b BATCH=1 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$URL" >"$dir/b.txt" 2>&1
   echo "[$mode, round $2] 100-message batches for $DURATION…"
   PREFIX=c BATCH=100 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$URL" >"$dir/c.txt" 2>&1
   local load_end; load_end=$(date +%s.%N)
+  CPU_SERVER[$mode-$2]=$(( $(cpu_ticks "$SERVER_PID") - cpu_server )); CPU_SINK[$mode-$2]=$(( $(cpu_ticks "$SINK_PID") - cpu_sink ))
   EPS_B[$mode-$2]=$(awk -v r="$(field BENCH_RPS "$dir/b.txt")" 'BEGIN { printf "%.0f", r }')
   EPS_C[$mode-$2]=$(awk -v r="$(field BENCH_RPS "$dir/c.txt")" 'BEGIN { printf "%.0f", r * 100 }')
 
@@ -122,7 +126,7 @@ run_mode() { # off | on, round
   sync
 }
 
-declare -A EPS_B EPS_C
+declare -A EPS_B EPS_C CPU_SERVER CPU_SINK
 BACKLOG=0; STORED=0; ENTRIES=0; DELIVERED=0; DEAD=0; LEFT=0; DRAIN_SECONDS=0; DELIVERED_PER_S=0
 ROUNDS="${ROUNDS:-2}"
 for round in $(seq 1 "$ROUNDS"); do
@@ -139,6 +143,16 @@ for run in b c; do
     printf '%-30s %14s %14s %7.1f%%\n' "$label, round $round" "$off" "$on" "$(awk -v a="$on" -v b="$off" 'BEGIN { print 100 * a / b }')"
   done
   printf '%-30s %14s %14s %7.1f%%\n' "$label, all rounds" "$off_sum" "$on_sum" "$(awk -v a="$on_sum" -v b="$off_sum" 'BEGIN { print 100 * a / b }')"
+done
+echo
+# Where the CPU went during the load (both phases): what forwarding costs Portal itself, and what the sink takes of the
+# same two cores (on a real deployment Pendo's share runs elsewhere).
+TICKS=$(getconf CLK_TCK)
+for round in $(seq 1 "$ROUNDS"); do
+  for mode in off on; do
+    printf 'CPU during the load, %-3s round %s: Portal %5.1f s, sink %5.1f s\n' "$mode" "$round" \
+      "$(awk -v t="${CPU_SERVER[$mode-$round]}" -v h="$TICKS" 'BEGIN { print t / h }')" "$(awk -v t="${CPU_SINK[$mode-$round]}" -v h="$TICKS" 'BEGIN { print t / h }')"
+  done
 done
 echo
 echo "Forwarder, last run with forwarding on (batch ${Forwarding__BatchSize}, concurrency ${Forwarding__Concurrency}, ${SINK_KIND} sink): ${DELIVERED} messages delivered to the sink, ${DELIVERED_PER_S}/s from the start of the load until the outbox was empty"

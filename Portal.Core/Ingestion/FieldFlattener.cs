@@ -21,8 +21,12 @@ internal sealed class FieldFlattener(IngestionOptions options)
     /// Flattens <paramref name="obj"/> into <paramref name="into"/>, counting in <paramref name="emptyNames"/> the properties
     /// dropped for an empty or blank name; returns an error when a field name is too long.
     /// </summary>
-    public string? Flatten(JsonElement obj, string groupType, List<FlatField> into, ref int emptyNames, string? skipTopLevel = null) =>
-        Flatten(obj, groupType, into, prefix: null, skipTopLevel, ref emptyNames);
+    public string? Flatten(JsonElement obj, string groupType, List<FlatField> into, ref int emptyNames, string? skipTopLevel = null)
+    {
+        // Sized once for the top-level fields: growing 4, 8, 16 for every message showed up in ingestion's CPU profile.
+        into.EnsureCapacity(into.Count + obj.GetPropertyCount());
+        return Flatten(obj, groupType, into, prefix: null, skipTopLevel, ref emptyNames);
+    }
 
     private string? Flatten(JsonElement obj, string groupType, List<FlatField> into, string? prefix, string? skipTopLevel, ref int emptyNames)
     {

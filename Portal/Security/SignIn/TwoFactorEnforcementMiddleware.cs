@@ -14,14 +14,16 @@ internal sealed class TwoFactorEnforcementMiddleware(RequestDelegate next, IOpti
 {
     public const string SetupPath = "/Account/Manage/EnableAuthenticator";
 
-    public async Task InvokeAsync(HttpContext context, UserManager<PortalUser> users)
+    public async Task InvokeAsync(HttpContext context)
     {
         if (options.CurrentValue.RequireTwoFactorForAdmins
             && context.User.Identity?.IsAuthenticated == true
             && context.User.IsInRole(PortalRoles.Admin)
             && context.GetEndpoint()?.Metadata.GetMetadata<ComponentTypeMetadata>() is not null
             && !context.Request.Path.StartsWithSegments("/Account", StringComparison.OrdinalIgnoreCase)
-            && await users.GetUserAsync(context.User) is { TwoFactorEnabled: false })
+            // Resolved here, not as an InvokeAsync parameter: a UserManager brings a database context, and every ingestion
+            // request would build one for nothing.
+            && await context.RequestServices.GetRequiredService<UserManager<PortalUser>>().GetUserAsync(context.User) is { TwoFactorEnabled: false })
         {
             context.Response.Redirect(SetupPath + "?required=true");
             return;
