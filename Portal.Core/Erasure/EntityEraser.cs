@@ -11,8 +11,8 @@ namespace Portal.Core.Erasure;
 
 /// <summary>
 /// Deletes visitors or accounts and everything that references them, without holding up ingestion: the rows keyed by the
-/// ids go in short transactions over slices of the ids, then their events in short transactions over ranges of event ids (no index on Events
-/// by visitor or account, on purpose: see VisitorTrackEvent). Each step runs through the ingestion writer's queue, between
+/// ids go in short transactions over slices of the ids, then their events in short transactions over ranges of event ids
+/// (no index on Events by visitor or account, on purpose: see VisitorTrackEvent). Each step runs through the ingestion writer's queue, between
 /// two of its batches (<see cref="IngestionQueue.RunExclusiveAsync"/>): a step never waits for the writer's lock nor the
 /// writer for a step's, and ingestion is held up by one step at a time, never by the whole erasure.
 /// </summary>
@@ -177,8 +177,8 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
     /// <summary>
     /// On PostgreSQL another instance's writer may hold counts for an erased id that it had not written yet (it was not told
     /// to forget them); its next flush would bring back a row with no events behind it. Once every such flush is due, rows of
-    /// the erased ids that no event stored after the erasure began explains are deleted again. (SQLite has one writer, which
-    /// forgot the ids in the first step.)
+    /// the erased ids that no event stored after their slice's step explains are deleted again. (SQLite has one writer, which
+    /// forgot each slice's ids in its step.)
     /// </summary>
     private async Task SweepRowsBroughtBackAsync(Guid app, FieldKind kind, List<ErasedSlice> slices, long passStarted, CancellationToken cancellationToken)
     {
