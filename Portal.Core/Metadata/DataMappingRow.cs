@@ -1,14 +1,20 @@
+using System.Text.Json.Serialization;
+
 namespace Portal.Core.Metadata;
 
 /// <summary>
 /// One field as Data Mappings lists it. A field fed by both group types is one row with both group
 /// types, as Pendo shows it; its per-group-type catalogue rows are merged here.
 /// </summary>
+/// <remarks>
+/// The properties computed from others are left out of JSON: a prerendered page hands its rows to the circuit as JSON,
+/// and they would only repeat what the stored properties give back.
+/// </remarks>
 public sealed record DataMappingRow
 {
     public required FieldKey Key { get; init; }
-    public string Name => Key.Name;
-    public string EventName => Key.EventName;
+    [JsonIgnore] public string Name => Key.Name;
+    [JsonIgnore] public string EventName => Key.EventName;
     public required string DisplayName { get; init; }
 
     /// <summary>The Admin's display name, or null while the humanized default applies.</summary>
@@ -16,7 +22,7 @@ public sealed record DataMappingRow
 
     public required FieldType InferredType { get; init; }
     public FieldType? TypeOverride { get; init; }
-    public FieldType EffectiveType => TypeOverride ?? InferredType;
+    [JsonIgnore] public FieldType EffectiveType => TypeOverride ?? InferredType;
     public required int TypesSeen { get; init; }
     public required IReadOnlyList<string> GroupTypes { get; init; }
     public required IReadOnlyList<string> Samples { get; init; }
@@ -25,16 +31,16 @@ public sealed record DataMappingRow
     public required DateTimeOffset LastSeen { get; init; }
     public required FieldFlags Flags { get; init; }
 
-    public bool HasTypeConflict => Flags.HasFlag(FieldFlags.TypeConflict);
-    public bool Hidden => Flags.HasFlag(FieldFlags.Hidden);
-    public bool BreaksNamingRules => Flags.HasFlag(FieldFlags.BreaksNamingRules);
-    public bool ValuesTruncated => Flags.HasFlag(FieldFlags.ValuesTruncated);
+    [JsonIgnore] public bool HasTypeConflict => Flags.HasFlag(FieldFlags.TypeConflict);
+    [JsonIgnore] public bool Hidden => Flags.HasFlag(FieldFlags.Hidden);
+    [JsonIgnore] public bool BreaksNamingRules => Flags.HasFlag(FieldFlags.BreaksNamingRules);
+    [JsonIgnore] public bool ValuesTruncated => Flags.HasFlag(FieldFlags.ValuesTruncated);
 
     /// <summary>
     /// Pendo itself takes <c>list</c> metadata from its agent only and stores webhook arrays as text. Portal types an array
     /// as a list on every path (one field, one type), so this is a hint for a list fed by the webhook, not a conflict.
     /// </summary>
-    public bool ListIsAgentOnlyAtPendo => EffectiveType == FieldType.List && GroupTypes.Any(g => g != Common.GroupTypes.Agent);
+    [JsonIgnore] public bool ListIsAgentOnlyAtPendo => EffectiveType == FieldType.List && GroupTypes.Any(g => g != Common.GroupTypes.Agent);
 }
 
 /// <summary>A field across group types: (application, kind, event name, name).</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Humanizer;
 
 namespace Portal.Core.Metadata;
@@ -33,6 +34,19 @@ public static class FieldNaming
     /// <c>nps_score</c> "NPS score", <c>user_id</c> "User ID".
     /// </summary>
     public static string DefaultDisplayName(string name)
+    {
+        // A Data Mappings page humanizes every name of the kind (to keep defaults unique) on every load; names repeat.
+        if (RememberedDefaults.TryGetValue(name, out var remembered)) return remembered;
+        var computed = ComputeDefaultDisplayName(name);
+        if (RememberedDefaults.Count >= MaxRememberedDefaults) RememberedDefaults.Clear();
+        RememberedDefaults[name] = computed;
+        return computed;
+    }
+
+    private const int MaxRememberedDefaults = 20_000;
+    private static readonly ConcurrentDictionary<string, string> RememberedDefaults = new(StringComparer.Ordinal);
+
+    private static string ComputeDefaultDisplayName(string name)
     {
         // Dots join the parts of a nested object's field name (address.postal_code): words, as underscores are.
         var humanized = name.Replace('.', ' ').Humanize(LetterCasing.Sentence);
