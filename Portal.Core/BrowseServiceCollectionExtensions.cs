@@ -17,6 +17,7 @@ public static class BrowseServiceCollectionExtensions
         services.AddSingleton<VisitorQueries>();
         services.AddSingleton<AccountQueries>();
         services.AddScoped<TrackEventQueries>();
+        services.AddSingleton<TrackEventCounts>();
         services.AddSingleton<DashboardService>();
         services.AddSingleton<Erasure.EntityEraser>();
         services.AddScoped<Erasure.ErasureService>();

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Data;
+using Portal.Core.Events;
 using Portal.Core.Forwarding;
 using Portal.Core.Ingestion;
 using Portal.Core.Metadata;
@@ -316,8 +317,10 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
             var messageIds = await db.Database.SqlQueryRaw<string>("SELECT MessageId AS Value FROM Events WHERE Id IN (SELECT value FROM json_each({0}))",
                 foundJson).ToListAsync(cancellationToken);
             await OutboxErasure.RemoveAsync(db, app, messageIds, time.GetUtcNow(), cancellationToken);
-            return await db.Database.ExecuteSqlRawAsync("DELETE FROM Events WHERE Id IN (SELECT value FROM json_each({0}))",
+            var erased = await db.Database.ExecuteSqlRawAsync("DELETE FROM Events WHERE Id IN (SELECT value FROM json_each({0}))",
                 [foundJson], cancellationToken);
+            await TrackEventCounts.CountErasureAsync(db, cancellationToken);
+            return erased;
         }
         var deleted = 0L;
         foreach (var (ids, low, high) in segments)
@@ -329,6 +332,7 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
             await OutboxErasure.RemoveAsync(db, app, await range.Select(e => e.MessageId).ToListAsync(cancellationToken), time.GetUtcNow(), cancellationToken);
             deleted += await range.ExecuteDeleteAsync(cancellationToken);
         }
+        if (deleted > 0) await TrackEventCounts.CountErasureAsync(db, cancellationToken);
         return deleted;
     }
 }

@@ -31,10 +31,6 @@ internal static class EventIndexQueries
             FROM names WHERE n IS NOT NULL
             """).ToListAsync(cancellationToken);
 
-    /// <summary>Counting a name's events walks that name's index range: cost grows with the name's events (see the report's note on a summary table).</summary>
-    public static Task<long> CountTrackAsync(PortalDbContext db, Guid applicationId, string name, CancellationToken cancellationToken) =>
-        db.Events.LongCountAsync(e => e.ApplicationId == applicationId && e.Type == Track && e.Name == name, cancellationToken);
-
     /// <summary>Newest id of identify or group events (their Name is null, so this is a seek to the end of the range).</summary>
     public static Task<long?> LastIdOfTypeAsync(PortalDbContext db, Guid applicationId, string type, CancellationToken cancellationToken) =>
         db.Events.Where(e => e.ApplicationId == applicationId && e.Type == type && e.Name == null)

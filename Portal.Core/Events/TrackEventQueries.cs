@@ -6,7 +6,7 @@ using Portal.Core.Metadata;
 namespace Portal.Core.Events;
 
 /// <summary>The Track events pages: event names with counts, and one name's catalogue and recent occurrences.</summary>
-public sealed class TrackEventQueries(IDbContextFactory<PortalDbContext> contextFactory, DataMappingsService mappings)
+public sealed class TrackEventQueries(IDbContextFactory<PortalDbContext> contextFactory, DataMappingsService mappings, TrackEventCounts counts)
 {
     public async Task<PageOf<TrackEventNameRow>> ListNamesAsync(Guid applicationId, string? search, TrackEventSort sort,
         int page, int pageSize, CancellationToken cancellationToken = default)
@@ -26,11 +26,13 @@ public sealed class TrackEventQueries(IDbContextFactory<PortalDbContext> context
         var slice = all.Skip(Math.Max(0, page) * pageSize).Take(pageSize).ToList();
 
         var happenedAt = await EventIndexQueries.TimestampsAsync(db, slice.Where(n => n.LastId is not null).Select(n => n.LastId!.Value).ToList(), cancellationToken);
+        var counted = await counts.CountAsync(db, applicationId,
+            slice.Where(n => n.LastId is not null).Select(n => (n.Name, n.LastId!.Value)).ToList(), cancellationToken);
         var rows = new List<TrackEventNameRow>(slice.Count);
         foreach (var name in slice)
         {
-            var count = await EventIndexQueries.CountTrackAsync(db, applicationId, name.Name, cancellationToken);
-            rows.Add(new TrackEventNameRow(name.Name, count, name.LastId is { } id && happenedAt.TryGetValue(id, out var at) ? at : null));
+            rows.Add(new TrackEventNameRow(name.Name, counted.GetValueOrDefault(name.Name),
+                name.LastId is { } id && happenedAt.TryGetValue(id, out var at) ? at : null));
         }
         return new PageOf<TrackEventNameRow>(rows, all.Count);
     }
@@ -49,7 +51,8 @@ public sealed class TrackEventQueries(IDbContextFactory<PortalDbContext> context
         }, cancellationToken);
         if (latest.Count == 0 && properties.TotalCount == 0) return null;
 
-        var count = await EventIndexQueries.CountTrackAsync(db, applicationId, name, cancellationToken);
+        var count = latest.Count == 0 ? 0
+            : (await counts.CountAsync(db, applicationId, [(name, latest[0].Id)], cancellationToken))[name];
         var first = await ofName.OrderBy(e => e.Id).Select(e => (DateTimeOffset?)e.Timestamp).FirstOrDefaultAsync(cancellationToken);
         return new TrackEventDetails(name, count, first, latest.FirstOrDefault()?.Timestamp, properties.Items,
             latest.Select(EventIndexQueries.ToRow).ToList());

@@ -90,6 +90,37 @@ public class BrowseQueryTests : CoreTestBase
     }
 
     [Fact]
+    public async Task TrackEventCountsFollowNewEventsAnErasureAndRetention()
+    {
+        var app = await Data.AppAsync();
+        var now = DateTimeOffset.UtcNow;
+        await Data.EventsAsync(app, ("track", "Clicked", "u1", now.AddHours(-3)), ("track", "Clicked", "u2", now.AddHours(-2)));
+        var events = Get<TrackEventQueries>();
+        async Task<long> ClickedAsync() => (await events.ListNamesAsync(app, null, TrackEventSort.Name, 0, 10)).Items.Single().Count;
+        Assert.Equal(2, await ClickedAsync());
+
+        // Counted from where the last count stopped.
+        await Data.EventsAsync(app, ("track", "Clicked", "u3", now.AddHours(-1)), ("track", "Clicked", "u3", now));
+        Assert.Equal(4, await ClickedAsync());
+        Assert.Equal(4, (await events.GetAsync(app, "Clicked"))!.Count);
+
+        // An erasure deletes counted events: the counts start again.
+        await Get<Portal.Core.Erasure.EntityEraser>().EraseAsync(app, FieldKind.Visitor, ["u3"]);
+        Assert.Equal(2, await ClickedAsync());
+
+        // So does retention, which deletes the oldest events and moves its watermark past them.
+        await using (var db = await Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            var oldest = await db.Events.Where(e => e.ApplicationId == app).MinAsync(e => e.Id);
+            await db.Events.Where(e => e.Id == oldest).ExecuteDeleteAsync();
+            db.IndexWatermarks.Add(new IndexWatermark { Name = "TrackEventRetention", EventId = oldest });
+            await db.SaveChangesAsync();
+        }
+        Assert.Equal(1, await ClickedAsync());
+        Assert.Equal(1, (await events.GetAsync(app, "Clicked"))!.Count);
+    }
+
+    [Fact]
     public async Task TheDashboardCountsEventsPerHourAndNamesTheNextSetupStep()
     {
         var app = await Data.AppAsync();

@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Data;
+using Portal.Core.Ingestion;
+
+namespace Portal.Core.Events;
+
+/// <summary>
+/// How many events each track event name has, kept between page loads: a name's events are counted once through the
+/// (ApplicationId, Type, Name, Id) index, then only the ones stored since (a seek past the last id counted). Counting a
+/// busy name's whole index range took most of the Track events page's time at 1M events.
+/// </summary>
+/// <remarks>
+/// Events only leave through retention, which moves its watermark, and erasure, which counts its deleting steps in
+/// <see cref="ErasuresWatermark"/> after each one: a count taken under other watermarks is counted afresh. Both live in the
+/// database, so a deletion by another process (the CLI) or another instance is seen too.
+/// </remarks>
+public sealed class TrackEventCounts
+{
+    /// <summary>The IndexWatermarks row whose value is the number of erasure steps that deleted events (not an event id).</summary>
+    public const string ErasuresWatermark = "EventErasures";
+
+    /// <summary>Names remembered at most; then the memory starts over (names are whatever senders send).</summary>
+    private const int MaxNames = 10_000;
+
+    private readonly ConcurrentDictionary<(Guid App, string Name), Counted> _counted = new();
+
+    private sealed record Counted(long Count, long UpToId, Watermarks Watermarks);
+
+    private readonly record struct Watermarks(long Retention, long Erasures);
+
+    /// <summary>The number of events of each name, up to the given newest id of that name (ids from the same read).</summary>
+    internal async Task<Dictionary<string, long>> CountAsync(PortalDbContext db, Guid applicationId,
+        IReadOnlyCollection<(string Name, long LastId)> names, CancellationToken cancellationToken)
+    {
+        var counts = new Dictionary<string, long>(names.Count, StringComparer.Ordinal);
+        if (names.Count == 0) return counts;
+        var marks = await WatermarksAsync(db, cancellationToken);
+        if (_counted.Count > MaxNames) _counted.Clear();
+        foreach (var (name, lastId) in names)
+        {
+            var key = (applicationId, name);
+            var count = _counted.TryGetValue(key, out var known) && known.Watermarks == marks && known.UpToId <= lastId
+                ? known.Count + await CountRangeAsync(db, applicationId, name, known.UpToId, lastId, cancellationToken)
+                : await CountRangeAsync(db, applicationId, name, 0, lastId, cancellationToken);
+            _counted[key] = new Counted(count, lastId, marks);
+            counts[name] = count;
+        }
+        return counts;
+    }
+
+    private static Task<long> CountRangeAsync(PortalDbContext db, Guid applicationId, string name, long afterId, long upToId, CancellationToken cancellationToken) =>
+        db.Events.LongCountAsync(e => e.ApplicationId == applicationId && e.Type == EventIndexQueries.Track && e.Name == name
+            && e.Id > afterId && e.Id <= upToId, cancellationToken);
+
+    private static async Task<Watermarks> WatermarksAsync(PortalDbContext db, CancellationToken cancellationToken)
+    {
+        var rows = await db.IndexWatermarks.AsNoTracking()
+            .Where(w => w.Name == SqliteIngestionStore.RetentionWatermark || w.Name == ErasuresWatermark)
+            .ToDictionaryAsync(w => w.Name, w => w.EventId, cancellationToken);
+        return new Watermarks(rows.GetValueOrDefault(SqliteIngestionStore.RetentionWatermark), rows.GetValueOrDefault(ErasuresWatermark));
+    }
+
+    /// <summary>After an erasure step deleted events (not before: a count taken in between would be kept as current).</summary>
+    internal static Task CountErasureAsync(PortalDbContext db, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlRawAsync(
+            """
+            INSERT INTO "IndexWatermarks" ("Name", "EventId") VALUES ({0}, 1)
+            ON CONFLICT ("Name") DO UPDATE SET "EventId" = "IndexWatermarks"."EventId" + 1
+            """, [ErasuresWatermark], cancellationToken);
+}
