@@ -159,15 +159,16 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
     /// <summary>Consecutive slices, a step's worth of ids together (one look-up per id).</summary>
     private static IEnumerable<List<ErasedSlice>> GroupSlices(List<ErasedSlice> slices)
     {
-        var group = new List<ErasedSlice>();
+        var (group, ids) = (new List<ErasedSlice>(), 0);
         foreach (var slice in slices)
         {
-            if (group.Count > 0 && group.Sum(s => s.Ids.Length) + slice.Ids.Length > IdsPerIndexStep)
+            if (group.Count > 0 && ids + slice.Ids.Length > IdsPerIndexStep)
             {
                 yield return group;
-                group = [];
+                (group, ids) = ([], 0);
             }
             group.Add(slice);
+            ids += slice.Ids.Length;
         }
         if (group.Count > 0) yield return group;
     }
