@@ -104,7 +104,7 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
 
         await providers.InvokeAsync(() => Service<IDialogService>().ShowAsync<KeyIssuedDialog>("Your new key",
             new DialogParameters<KeyIssuedDialog> { { d => d.Key, key }, { d => d.AppName, "Shop" }, { d => d.Origin, ApiKeyOrigin.Imported } }));
-        providers.WaitForElement("[data-testid=copy-url-us]").Click();
+        await providers.ClickWhenPresentAsync("[data-testid=copy-url-us]");
 
         var call = JSInterop.VerifyInvoke("portal.copy");
         Assert.Equal($"https://data.pendo.io/data/segmentio/{key}", Assert.Single(call.Arguments));
@@ -138,7 +138,7 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
         RenderProviders();
 
         var table = Render<KeysTable>(p => p.Add(k => k.App, app).Add(k => k.IsAdmin, true));
-        table.WaitForElement("[data-testid=reveal-key]").Click();
+        await table.ClickWhenPresentAsync("[data-testid=reveal-key]");
 
         Assert.DoesNotContain(issued.Key, table.Markup);
         Assert.Empty(table.FindAll("[data-testid=revealed-key]"));
@@ -155,7 +155,7 @@ public sealed class ApplicationsComponentTests : PortalComponentTest
         RenderProviders();
 
         var table = Render<KeysTable>(p => p.Add(k => k.App, app).Add(k => k.IsAdmin, true));
-        table.WaitForElement("[data-testid=reveal-key]").Click();
+        await table.ClickWhenPresentAsync("[data-testid=reveal-key]");
 
         table.WaitForAssertion(() => Assert.Equal(issued.Key, table.Find("[data-testid=revealed-key]").TextContent));
         await using var db = await Service<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();

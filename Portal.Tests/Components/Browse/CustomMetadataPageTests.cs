@@ -1,3 +1,4 @@
+using Portal.Tests.Infrastructure;
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
@@ -28,7 +29,7 @@ public sealed class CustomMetadataPageTests : BrowsePageTest
         var dialogs = RenderProviders();
         var page = RenderMappings(app);
 
-        page.WaitForElement("[data-testid=custom-fields-button]").Click();
+        await page.ClickWhenPresentAsync("[data-testid=custom-fields-button]");
         dialogs.WaitForElement("input[data-testid=custom-field-name]").Input("bad name");
         dialogs.Find("[data-testid=add-custom-field]").Click();
         dialogs.WaitForAssertion(() => Assert.Contains("letters, digits and underscores", dialogs.Find("[data-testid=custom-field-error]").TextContent));
@@ -54,7 +55,7 @@ public sealed class CustomMetadataPageTests : BrowsePageTest
         var dialogs = RenderProviders();
         var page = RenderMappings(app);
 
-        page.WaitForElement("[data-testid=upload-values-button]").Click();
+        await page.ClickWhenPresentAsync("[data-testid=upload-values-button]");
         dialogs.WaitForElement("[data-testid=csv-upload]");
         dialogs.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText(
             $"id,seats\nu1,12\nu2,lots\n\"{BrowseData.Script}\",3\n", "values.csv"));
@@ -85,7 +86,7 @@ public sealed class CustomMetadataPageTests : BrowsePageTest
         Service<NavigationManager>().NavigateTo(Links.Visitor(app, "u1"));
         var page = Render<VisitorPage>();
 
-        page.WaitForElement("[data-testid=edit-custom-values]").Click();
+        await page.ClickWhenPresentAsync("[data-testid=edit-custom-values]");
         dialogs.WaitForElement("input[data-testid=custom-value-vip]").Change("maybe");
         dialogs.Find("[data-testid=save-custom-values]").Click();
         dialogs.WaitForAssertion(() => Assert.Contains("\"maybe\" is not a boolean", dialogs.Markup));

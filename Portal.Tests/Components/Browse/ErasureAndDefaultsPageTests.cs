@@ -1,3 +1,4 @@
+using Portal.Tests.Infrastructure;
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
@@ -40,7 +41,7 @@ public sealed class ErasureAndDefaultsPageTests : BrowsePageTest
         var dialogs = RenderProviders();
         var page = RenderAt<VisitorPage>(Links.Visitor(app, "user-42"));
 
-        page.WaitForElement("[data-testid=erase-entity]").Click();
+        await page.ClickWhenPresentAsync("[data-testid=erase-entity]");
         var confirm = dialogs.WaitForElement("[data-testid=confirm-delete]");
         Assert.True(confirm.HasAttribute("disabled"));
         dialogs.Find("input[data-testid=confirm-typed]").Input("user-4");
@@ -65,7 +66,7 @@ public sealed class ErasureAndDefaultsPageTests : BrowsePageTest
         var dialogs = RenderProviders();
         var page = RenderAt<VisitorPage>(Links.Visitor(app, "u1"));
 
-        page.WaitForElement("[data-testid=erase-entity]").Click();
+        await page.ClickWhenPresentAsync("[data-testid=erase-entity]");
         dialogs.WaitForElement("input[data-testid=confirm-typed]").Input("u1");
         dialogs.Find("[data-testid=confirm-cancel]").Click();
 
@@ -149,7 +150,7 @@ public sealed class ErasureAndDefaultsPageTests : BrowsePageTest
         Assert.Empty(page.FindAll("[data-testid=mapping-edit]"));
 
         page.FindAll("[data-testid=field-grid] tbody tr").First(r => r.TextContent.Contains("Zz plan")).Click();
-        page.WaitForElement("[data-testid=delete-field]").Click();
+        await page.ClickWhenPresentAsync("[data-testid=delete-field]");
         dialogs.WaitForAssertion(() => Assert.Contains("Delete zz_plan?", dialogs.Markup));
         dialogs.FindAll("button").First(b => b.TextContent.Trim() == "Delete").Click();
 

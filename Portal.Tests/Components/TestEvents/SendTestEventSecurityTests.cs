@@ -44,13 +44,13 @@ public sealed class SendTestEventSecurityTests : PortalComponentTest
     }
 
     [Fact]
-    public void AForgedBaseUriNeverBecomesTheTarget()
+    public async Task AForgedBaseUriNeverBecomesTheTarget()
     {
         SignInAs("admin@portal.test", PortalRoles.Admin);
         RenderProviders();
         var page = Render<SendTestEvent>();
 
-        page.WaitForElement("button[data-testid=send]:not([disabled])").Click();
+        await page.ClickWhenPresentAsync("button[data-testid=send]:not([disabled])");
 
         page.WaitForAssertion(() => Assert.Contains("1 accepted", page.Find("[data-testid=effect-accepted]").TextContent), TimeSpan.FromSeconds(15));
         Assert.Contains("200", page.Find("[data-testid=test-status]").TextContent);

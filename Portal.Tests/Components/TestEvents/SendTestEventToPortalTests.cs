@@ -33,11 +33,11 @@ public sealed class SendTestEventToPortalTests : PortalComponentTest
     }
 
     [Fact]
-    public void ASampleTrackEventIsAnsweredWithAnEmptySuccessAndAccepted()
+    public async Task ASampleTrackEventIsAnsweredWithAnEmptySuccessAndAccepted()
     {
         var page = Render<SendTestEvent>();
 
-        page.WaitForElement("button[data-testid=send]:not([disabled])").Click();
+        await page.ClickWhenPresentAsync("button[data-testid=send]:not([disabled])");
 
         page.WaitForAssertion(() => Assert.Contains("200", page.Find("[data-testid=test-status]").TextContent), TimeSpan.FromSeconds(10));
         Assert.Equal("Empty response: success", page.Find("[data-testid=test-empty-success]").TextContent.Trim());
@@ -46,14 +46,14 @@ public sealed class SendTestEventToPortalTests : PortalComponentTest
     }
 
     [Fact]
-    public void AScreenCallIsAcknowledgedButSkippedWithTheReason()
+    public async Task AScreenCallIsAcknowledgedButSkippedWithTheReason()
     {
         var page = Render<SendTestEvent>();
         page.FindComponents<MudChip<string>>().Single(c => c.Instance.Value == "screen").Find(".mud-chip").Click();
         page.Find("button[data-testid=load-sample]").Click();
         page.WaitForAssertion(() => Assert.Contains("\"type\": \"screen\"", SendTestEventPageTests.Json(page)));
 
-        page.Find("button[data-testid=send]").Click();
+        await page.ClickWhenPresentAsync("button[data-testid=send]");
 
         page.WaitForAssertion(() => Assert.Contains("1 skipped", page.Find("[data-testid=effect-skipped]").TextContent), TimeSpan.FromSeconds(10));
         Assert.Contains("200", page.Find("[data-testid=test-status]").TextContent);
@@ -61,17 +61,18 @@ public sealed class SendTestEventToPortalTests : PortalComponentTest
     }
 
     [Fact]
-    public void SendingAgainIsAcknowledgedAsADuplicate()
+    public async Task SendingAgainIsAcknowledgedAsADuplicate()
     {
         var page = Render<SendTestEvent>();
-        page.WaitForElement("button[data-testid=send]:not([disabled])").Click();
+        await page.ClickWhenPresentAsync("button[data-testid=send]:not([disabled])");
         page.WaitForElement("[data-testid=effect-accepted]", TimeSpan.FromSeconds(10));
 
-        page.Find("button[data-testid=send-again]").Click();
+        await page.ClickWhenPresentAsync("button[data-testid=send-again]");
 
         page.WaitForAssertion(() => Assert.Contains("1 duplicate", page.Find("[data-testid=effect-duplicate]").TextContent), TimeSpan.FromSeconds(10));
         Assert.Equal(2, page.FindAll("[data-testid=test-history] tbody tr").Count);
     }
+
 
     protected override Task OnDisposeAsync()
     {
