@@ -52,6 +52,9 @@ await using var context = await browser.NewContextAsync(new BrowserNewContextOpt
 context.SetDefaultTimeout(30_000);
 await context.AddInitScriptAsync(FirstRowProbe);
 var page = await context.NewPageAsync();
+// A page that never goes live says why here (a blocked script, say) instead of only timing out.
+page.Console += (_, m) => { if (m.Type == "error") Console.Error.WriteLine("browser console: " + m.Text); };
+page.PageError += (_, m) => Console.Error.WriteLine("page error: " + m);
 
 await page.GotoAsync("/Account/Login");
 await page.FillAsync("#email", email);
@@ -79,7 +82,7 @@ foreach (var (name, path, grid, search, term) in pages.Where(p => args.Length ==
             cdp = await context.NewCDPSessionAsync(page);
             cdp.Event("Tracing.dataCollected").OnEvent += (_, e) => { foreach (var v in e!.Value.GetProperty("value").EnumerateArray()) traceEvents.Add(v.GetRawText()); };
             cdp.Event("Tracing.tracingComplete").OnEvent += (_, _) => traceDone.TrySetResult();
-            await cdp.SendAsync("Tracing.start", new Dictionary<string, object> { ["categories"] = "devtools.timeline,blink,loading,v8.execute,disabled-by-default-devtools.timeline", ["transferMode"] = "ReportEvents" });
+            await cdp.SendAsync("Tracing.start", new Dictionary<string, object> { ["categories"] = "devtools.timeline,blink,blink.user_timing,loading,v8.execute,disabled-by-default-devtools.timeline", ["transferMode"] = "ReportEvents" });
         }
         await page.GotoAsync(path, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
         await page.WaitForFunctionAsync("() => window.__firstRow !== null", null, new() { PollingInterval = 5 });
