@@ -21,7 +21,8 @@ const string FirstRowProbe = """
     (() => {
       window.__firstRow = null;
       const check = () => {
-        const selector = sessionStorage.getItem('bench-row');
+        let selector;
+        try { selector = sessionStorage.getItem('bench-row'); } catch { return true; } // about:blank has no storage
         if (window.__firstRow !== null || !selector || !document.querySelector(selector)) return false;
         requestAnimationFrame(() => { if (window.__firstRow === null) window.__firstRow = performance.now(); });
         return true;
