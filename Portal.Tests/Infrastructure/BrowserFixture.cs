@@ -19,6 +19,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"{ChromiumPath} is missing: run ./test.sh, which installs Debian's chromium.");
         _playwright = await Playwright.CreateAsync();
+        // Expect(...) waits 5 s by default, shorter than the context's 15 s for actions: on a busy CI machine a
+        // circuit's first render can pass 5 s. A passing assertion returns as soon as it holds.
+        Assertions.SetDefaultExpectTimeout(15_000);
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ChromiumPath,

@@ -28,6 +28,9 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
     protected PortalComponentTest()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
+        // bUnit's 1 s default fails a wait on a busy CI machine (the suite shares two cores with Chromium,
+        // Kestrel and PostgreSQL); a wait that succeeds returns as soon as it does, so a long limit costs nothing.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(15);
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {

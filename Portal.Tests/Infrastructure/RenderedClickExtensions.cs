@@ -13,7 +13,8 @@ public static class RenderedClickExtensions
     public static async Task ClickWhenPresentAsync<T>(this IRenderedComponent<T> cut, string selector, TimeSpan? timeout = null)
         where T : IComponent
     {
-        cut.WaitForElement(selector, timeout ?? TimeSpan.FromSeconds(5));
+        if (timeout is { } limit) cut.WaitForElement(selector, limit);
+        else cut.WaitForElement(selector);
         await cut.InvokeAsync(() => cut.Find(selector).Click());
     }
 }

@@ -168,7 +168,7 @@ public sealed class BrowsePagesTests : BrowsePageTest
 
         page.Find("input[data-testid=visitor-search]").Input("zzz");
 
-        page.WaitForAssertion(() => Assert.Equal("No visitor matches “zzz”.", page.Find("[data-testid=no-visitors]").TextContent), TimeSpan.FromSeconds(5));
+        page.WaitForAssertion(() => Assert.Equal("No visitor matches “zzz”.", page.Find("[data-testid=no-visitors]").TextContent));
     }
 
     private static string Text(string markup) => System.Text.RegularExpressions.Regex.Replace(markup, "<[^>]+>", "");

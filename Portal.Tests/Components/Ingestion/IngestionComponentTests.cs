@@ -67,7 +67,7 @@ public sealed class IngestionComponentTests : PortalComponentTest
         }
         Service<IngestionNotifications>().Publish(new IngestionCommitted([app.Id], 2, false, NewLogEntries: true));
 
-        cut.WaitForAssertion(() => Assert.Contains("2 identify", cut.Markup), TimeSpan.FromSeconds(5));
+        cut.WaitForAssertion(() => Assert.Contains("2 identify", cut.Markup));
     }
 
     [Fact]
