@@ -13,17 +13,22 @@ internal sealed class IngestionBatchPlan
     private readonly IReadOnlyList<RequestWorkItem> _items;
     private readonly RawBodySampler? _sampler;
     private readonly int _maxLoggedBodyBytes;
-    private readonly List<PlannedEvent> _events = [];
+    private readonly List<PlannedEvent> _events;
     private readonly List<PlannedLogEntry> _log = [];
-    private readonly List<PlannedEvent> _outbox = [];
+    private readonly List<PlannedEvent> _outbox;
     private readonly int _outboxEntryMessages;
     private List<PlannedOutboxEntry>? _outboxEntries;
     private readonly IngestionResult[] _results;
     private bool _resolved;
 
     public IngestionBatchPlan(IReadOnlyList<RequestWorkItem> items, DateTimeOffset now, IReadOnlyCollection<Guid> keysToTouch,
-        int maxLoggedBodyBytes, RawBodySampler? sampler = null, int outboxEntryMessages = 1000)
+        int maxLoggedBodyBytes, RawBodySampler? sampler = null, int outboxEntryMessages = 1000, IngestionPlanLists? lists = null)
     {
+        lists ??= new IngestionPlanLists();
+        _events = lists.Events;
+        _outbox = lists.Outbox;
+        _events.Clear();
+        _outbox.Clear();
         _outboxEntryMessages = outboxEntryMessages;
         _items = items;
         _sampler = sampler;
@@ -123,17 +128,22 @@ internal sealed class IngestionBatchPlan
     private List<PlannedOutboxEntry> PlanOutboxEntries()
     {
         var entries = new List<PlannedOutboxEntry>();
-        foreach (var app in _outbox.GroupBy(e => e.ApplicationId))
+        // Not GroupBy: its groups grow arrays of events that, for a large commit, land on the large object heap.
+        var applications = new List<Guid>();
+        foreach (var planned in _outbox)
+            if (!applications.Contains(planned.ApplicationId)) applications.Add(planned.ApplicationId);
+        var messages = new List<ReadOnlyMemory<byte>>();
+        var ids = new List<string>();
+        foreach (var application in applications)
         {
-            var messages = new List<ReadOnlyMemory<byte>>();
-            var ids = new List<string>();
             var bytes = 0;
-            foreach (var planned in app)
+            foreach (var planned in _outbox)
             {
+                if (planned.ApplicationId != application) continue;
                 var json = planned.Message.RawJson;
                 if (messages.Count > 0 && (messages.Count >= _outboxEntryMessages || bytes + json.Length > MaxOutboxEntryBytes))
                 {
-                    entries.Add(new PlannedOutboxEntry(app.Key, Forwarding.OutboxBody.Ids(ids), ids.Count, Forwarding.OutboxBody.Join(messages)));
+                    entries.Add(new PlannedOutboxEntry(application, Forwarding.OutboxBody.Ids(ids), ids.Count, Forwarding.OutboxBody.Join(messages)));
                     messages.Clear();
                     ids.Clear();
                     bytes = 0;
@@ -142,7 +152,9 @@ internal sealed class IngestionBatchPlan
                 ids.Add(planned.Message.MessageId);
                 bytes += json.Length;
             }
-            entries.Add(new PlannedOutboxEntry(app.Key, Forwarding.OutboxBody.Ids(ids), ids.Count, Forwarding.OutboxBody.Join(messages)));
+            entries.Add(new PlannedOutboxEntry(application, Forwarding.OutboxBody.Ids(ids), ids.Count, Forwarding.OutboxBody.Join(messages)));
+            messages.Clear();
+            ids.Clear();
         }
         return entries;
     }

@@ -29,6 +29,7 @@ public sealed partial class IngestionWriter(
     private readonly IngestionOptions _options = options.Value;
     private readonly Dictionary<Guid, DateTimeOffset> _keyTouched = [];
     private readonly RawBodySampler _sampler = new(options.Value.RawBodySamplePerApp);
+    private readonly IngestionPlanLists _planLists = new();
     private readonly WriterMemory _memory = new(options.Value.MaxFieldsPerKind);
     private readonly WriterFaultLog _faults = new(logger, time, TimeSpan.FromSeconds(options.Value.RepeatedWarningIntervalSeconds));
     private IIngestionStore? _store;
@@ -299,7 +300,7 @@ public sealed partial class IngestionWriter(
         // Real elapsed time, as for batching: how often counts are written is about load, not about what the clock says.
         flushCounts |= _countsFlushInterval == TimeSpan.Zero || _memory.WaitingCounts >= MaxWaitingCounts
             || System.Diagnostics.Stopwatch.GetElapsedTime(_lastCountsFlush) >= _countsFlushInterval;
-        var plan = new IngestionBatchPlan(items, now, keys, _options.MaxLoggedBodyBytes, _sampler, forwarding.Value.MessagesPerEntry)
+        var plan = new IngestionBatchPlan(items, now, keys, _options.MaxLoggedBodyBytes, _sampler, forwarding.Value.MessagesPerEntry, _planLists)
         {
             FlushEntityCounts = flushCounts,
             OutboxOutcomes = outboxOutcomes?.ConvertAll(i => i.Outcomes) ?? [],

@@ -106,13 +106,40 @@ public sealed class IngestionBatchPlanTests
     public void EachStatusHasOneHttpCode(IngestionStatus status, int code) =>
         Assert.Equal(code, new IngestionResult(status, []).StatusCode);
 
-    private static MessagesWorkItem Request(string json)
+    [Fact]
+    public void StoredMessagesOfForwardingApplicationsBecomeOutboxEntriesPerApplicationOfAtMostTheEntrySize()
+    {
+        var other = Guid.NewGuid();
+        var requests = new[]
+        {
+            Request("""[{"type":"track","event":"A","userId":"u1","messageId":"a1"},{"type":"track","event":"A","userId":"u1","messageId":"a2"}]""", forward: true),
+            Request("""{"type":"track","event":"B","userId":"u1","messageId":"b1"}""", other, forward: true),
+            Request("""[{"type":"track","event":"A","userId":"u1","messageId":"a3"},{"type":"track","event":"A","userId":"u1","messageId":"a4"}]""", forward: true),
+            Request("""{"type":"track","event":"C","userId":"u1","messageId":"c1"}""", Guid.NewGuid()),
+        };
+        var lists = new IngestionPlanLists();
+        // A previous commit's plan on the same lists leaves nothing behind.
+        new IngestionBatchPlan([Request("""{"type":"track","event":"Old","userId":"u1","messageId":"old"}""", forward: true)], Now, [], 32_768, lists: lists)
+            .Resolve([true]);
+        var plan = new IngestionBatchPlan(requests, Now, [], 32_768, outboxEntryMessages: 2, lists: lists);
+
+        plan.Resolve([true, true, true, false, true, true]);
+
+        // a3 was a duplicate, c1's application does not forward: per application, in order, at most two per entry.
+        Assert.Equal(
+            [(App, "[\"a1\",\"a2\"]", 2), (App, "[\"a4\"]", 1), (other, "[\"b1\"]", 1)],
+            plan.OutboxEntries.Select(e => (e.ApplicationId, e.MessageIds, e.Count)));
+        var body = Encoding.UTF8.GetString(plan.OutboxEntries[0].Body);
+        Assert.Equal(["a1", "a2"], System.Text.Json.JsonDocument.Parse(body).RootElement.EnumerateArray().Select(m => m.GetProperty("messageId").GetString()));
+    }
+
+    private static MessagesWorkItem Request(string json, Guid? application = null, bool forward = false)
     {
         var body = Encoding.UTF8.GetBytes(json);
         var parsed = new SegmentBodyParser(new IngestionOptions()).Parse(body, Now);
         Assert.Null(parsed.Error);
         var aggregate = new BatchAggregate();
-        foreach (var message in parsed.Messages) aggregate.Add(App, message);
-        return new MessagesWorkItem { ApplicationId = App, Source = "segmentio", ReceivedAt = Now, Parsed = parsed, Body = body, Aggregate = aggregate };
+        foreach (var message in parsed.Messages) aggregate.Add(application ?? App, message);
+        return new MessagesWorkItem { ApplicationId = application ?? App, Source = "segmentio", ReceivedAt = Now, Parsed = parsed, Body = body, Aggregate = aggregate, Forward = forward };
     }
 }
