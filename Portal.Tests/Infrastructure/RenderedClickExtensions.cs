@@ -10,11 +10,10 @@ public static class RenderedClickExtensions
     /// renders again on its own (a load finishing, a progress report) would otherwise retire the
     /// handler of an element found a moment earlier, and the click would fail for no reason of the test's.
     /// </summary>
-    public static async Task ClickWhenPresentAsync<T>(this IRenderedComponent<T> cut, string selector, TimeSpan? timeout = null)
+    public static async Task ClickWhenPresentAsync<T>(this IRenderedComponent<T> cut, string selector)
         where T : IComponent
     {
-        if (timeout is { } limit) cut.WaitForElement(selector, limit);
-        else cut.WaitForElement(selector);
+        cut.WaitForElement(selector);
         await cut.InvokeAsync(() => cut.Find(selector).Click());
     }
 }
