@@ -67,19 +67,11 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
             {
                 var to = Math.Min(from + size, lastEventId);
                 var segments = Segments(slices, from, to);
-                var took = TimeSpan.Zero;
                 // Queued behind the requests waiting now: under load, ingestion batches and erasure steps take turns.
-                var deleted = await queue.RunExclusiveAsync(async ct =>
-                {
-                    var started = Stopwatch.GetTimestamp();
-                    var count = await DeleteEventsAsync(applicationId, kind, segments, ct);
-                    took = Stopwatch.GetElapsedTime(started);
-                    return count;
-                }, null, cancellationToken);
+                var (deleted, took) = await TimedStepAsync(ct => DeleteEventsAsync(applicationId, kind, segments, ct), null, cancellationToken);
                 total = total with { Events = total.Events + deleted };
                 progress?.Report(total);
-                if (took > StepTarget) size = Math.Max(smallest, size / 2);
-                else if (took < StepTarget / 2) size = Math.Min(largest, size * 2);
+                size = NextSize(size, took, smallest, largest);
                 // Without a writer in this process (the CLI) a server's writer may still be running, and SQLite's writers take
                 // turns through a sleeping busy handler: starting the next step at once could win the lock again and again
                 // while that writer sleeps. Pausing as long as the step took leaves it at least half the time.
@@ -112,25 +104,43 @@ public sealed partial class EntityEraser(IDbContextFactory<PortalDbContext> cont
         for (var (offset, size) = (0, EntitySliceSize); offset < ids.Length;)
         {
             var slice = ids[offset..Math.Min(ids.Length, offset + size)];
-            var (entities, lastEventId, took) = (0, 0L, TimeSpan.Zero);
-            await queue.RunExclusiveAsync(async ct =>
+            var (entities, lastEventId) = (0, 0L);
+            var (_, took) = await TimedStepAsync(async ct =>
             {
-                var started = Stopwatch.GetTimestamp();
                 long first;
                 (entities, lastEventId, first) = await DeleteEntitiesAsync(app, kind, slice, ct);
                 if (slices.Count == 0) firstEventId = first;
-                took = Stopwatch.GetElapsedTime(started);
                 return entities;
             }, new ErasedEntities(app, kind, slice), cancellationToken);
             slices.Add(new ErasedSlice(slice, lastEventId));
             deleted(entities);
             offset += slice.Length;
-            if (took > StepTarget) size = Math.Max(1, size / 2);
-            else if (took < StepTarget / 2) size = Math.Min(IdsPerPass, size * 2);
+            size = NextSize(size, took, 1, IdsPerPass);
             if (!queue.WriterRunning && offset < ids.Length) await Task.Delay(Pause(took), cancellationToken);
         }
         return (slices, firstEventId);
     }
+
+    /// <summary>
+    /// One step in the writer's turn (<see cref="IngestionQueue.RunExclusiveAsync"/>), timed inside it: the wait for the turn is
+    /// ingestion's time, and counting it would shrink steps to nothing under load.
+    /// </summary>
+    private async Task<(long Result, TimeSpan Took)> TimedStepAsync(Func<CancellationToken, Task<long>> work, ErasedEntities? forget,
+        CancellationToken cancellationToken)
+    {
+        var took = TimeSpan.Zero;
+        var result = await queue.RunExclusiveAsync(async ct =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            try { return await work(ct); }
+            finally { took = Stopwatch.GetElapsedTime(started); }
+        }, forget, cancellationToken);
+        return (result, took);
+    }
+
+    /// <summary>The next step's size: halved after a step slower than <see cref="StepTarget"/>, doubled after one under half of it.</summary>
+    private static int NextSize(int size, TimeSpan took, int smallest, int largest) =>
+        took > StepTarget ? Math.Max(smallest, size / 2) : took < StepTarget / 2 ? Math.Min(largest, size * 2) : size;
 
     /// <summary>Ids erased in one step, and the last event stored before it: their events up to it are theirs to delete.</summary>
     private sealed record ErasedSlice(string[] Ids, long LastEventId);
