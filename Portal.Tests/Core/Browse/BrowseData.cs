@@ -64,6 +64,13 @@ internal sealed class BrowseData(IDbContextFactory<PortalDbContext> factory)
         await db.SaveChangesAsync();
     }
 
+    public async Task SetEventCountsAsync(Guid app, params (string VisitorId, long Count)[] counts)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        foreach (var (visitorId, count) in counts)
+            await db.Visitors.Where(v => v.ApplicationId == app && v.VisitorId == visitorId).ExecuteUpdateAsync(s => s.SetProperty(v => v.EventCount, count));
+    }
+
     public async Task AccountAsync(Guid app, string accountId, bool hasMetadata, string metadataJson = "{}")
     {
         await using var db = await factory.CreateDbContextAsync();
