@@ -14,6 +14,7 @@ public static class BrowseServiceCollectionExtensions
     {
         // Scoped: mapping edits act as the scope's current user.
         services.AddScoped<DataMappingsService>();
+        services.AddSingleton<DefaultDisplayNames>();
         services.AddSingleton<VisitorQueries>();
         services.AddSingleton<AccountQueries>();
         services.AddScoped<TrackEventQueries>();

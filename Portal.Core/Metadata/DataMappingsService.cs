@@ -14,7 +14,7 @@ namespace Portal.Core.Metadata;
 /// sorted and paged in the database; and the Admin's edits (display name, type override, hidden).
 /// </summary>
 public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFactory<PortalDbContext> contextFactory, AuditLog audit,
-    Ingestion.CatalogueInvalidation catalogue, TimeProvider time)
+    Ingestion.CatalogueInvalidation catalogue, TimeProvider time, DefaultDisplayNames defaultNames)
 {
     public const int MaxDisplayNameLength = 256;
 
@@ -267,7 +267,7 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
     private static IOrderedQueryable<FieldGroup> Order<TKey>(IQueryable<FieldGroup> groups, Expression<Func<FieldGroup, TKey>> key, bool descending) =>
         descending ? groups.OrderByDescending(key) : groups.OrderBy(key);
 
-    private static async Task<List<DataMappingRow>> LoadRowsAsync(PortalDbContext db, Guid applicationId, FieldKind kind,
+    private async Task<List<DataMappingRow>> LoadRowsAsync(PortalDbContext db, Guid applicationId, FieldKind kind,
         IReadOnlyList<(string EventName, string Name)> keys, CancellationToken cancellationToken)
     {
         if (keys.Count == 0) return [];
@@ -293,15 +293,9 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
     }
 
     /// <summary>Default display names, unique among the fields of a kind (per event for track properties).</summary>
-    private static async Task<Func<FieldKey, string>> DefaultNamesAsync(PortalDbContext db, Guid applicationId, FieldKind kind,
-        IReadOnlyCollection<string> eventNames, CancellationToken cancellationToken)
-    {
-        var names = await db.MetadataFields.AsNoTracking()
-            .Where(f => f.ApplicationId == applicationId && f.Kind == kind && eventNames.Contains(f.EventName))
-            .Select(f => new { f.EventName, f.Name }).Distinct()
-            .ToListAsync(cancellationToken);
-        return DefaultNames(names.Select(n => (n.EventName, n.Name)));
-    }
+    private Task<Func<FieldKey, string>> DefaultNamesAsync(PortalDbContext db, Guid applicationId, FieldKind kind,
+        IReadOnlyCollection<string> eventNames, CancellationToken cancellationToken) =>
+        defaultNames.ForAsync(db, applicationId, kind, eventNames, cancellationToken);
 
     private static Func<FieldKey, string> DefaultNames(IEnumerable<(string EventName, string Name)> names)
     {

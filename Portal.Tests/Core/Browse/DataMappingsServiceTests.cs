@@ -224,6 +224,25 @@ public class DataMappingsServiceTests : CoreTestBase
     }
 
     [Fact]
+    public async Task DefaultDisplayNamesKeptBetweenLoadsFollowFieldsAddedAndDeleted()
+    {
+        var app = await Data.AppAsync();
+        await Data.FieldAsync(app, FieldKind.Visitor, GroupTypes.Segment, "created_at");
+        await Data.FieldAsync(app, FieldKind.Visitor, GroupTypes.Segment, "plan");
+        async Task<string> Shown() =>
+            (await Mappings.QueryAsync(new DataMappingsQuery(app, FieldKind.Visitor))).Items.Single(r => r.Name == "created_at").DisplayName;
+        Assert.Equal("Created at", await Shown());
+
+        // As many fields as before, but another set: the newest id tells.
+        Assert.True((await Mappings.DeleteAsync(new FieldKey(app, FieldKind.Visitor, "", "plan"))).Succeeded);
+        await Data.FieldAsync(app, FieldKind.Visitor, GroupTypes.Agent, "createdAt");
+        Assert.Equal("Created at (created_at)", await Shown());
+
+        Assert.True((await Mappings.DeleteAsync(new FieldKey(app, FieldKind.Visitor, "", "createdAt"))).Succeeded);
+        Assert.Equal("Created at", await Shown());
+    }
+
+    [Fact]
     public async Task AnAdminCannotGiveAFieldADisplayNameAnotherFieldOfTheKindShows()
     {
         var app = await Data.AppAsync();
