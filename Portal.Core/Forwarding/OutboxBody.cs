@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Compression;
 using System.Text.Json;
 
 namespace Portal.Core.Forwarding;
@@ -6,9 +7,48 @@ namespace Portal.Core.Forwarding;
 /// <summary>
 /// The layout of an <see cref="OutboxEntry"/>: its messages' JSON joined into one JSON array (which is also the request
 /// body Webhooks (Actions) batching sends, so a whole entry can go to Pendo as it is), and their messageIds as a JSON array.
+/// Ingestion stores the array gzip-compressed (<see cref="Pack"/>); readers take either form (<see cref="Unpack"/>).
 /// </summary>
 public static class OutboxBody
 {
+    /// <summary>
+    /// The messages joined as by <see cref="Join"/>, gzip-compressed at the fastest level. The outbox write is part of the
+    /// ingestion writer's commit, and with forwarding on it doubled the bytes each commit wrote and synced: 100-message
+    /// batches kept 57–67% of their events/s, and all of it (not CPU: Portal's used ~7% more) came back with tiny bodies.
+    /// Segment messages repeat their keys and context, so an entry shrinks to a fraction of its size.
+    /// </summary>
+    public static byte[] Pack(IReadOnlyList<ReadOnlyMemory<byte>> messages)
+    {
+        var length = 1 + messages.Count;
+        foreach (var message in messages) length += message.Length;
+        var output = new MemoryStream(length / 4 + 64);
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.WriteByte((byte)'[');
+            for (var i = 0; i < messages.Count; i++)
+            {
+                if (i > 0) gzip.WriteByte((byte)',');
+                gzip.Write(messages[i].Span);
+            }
+            gzip.WriteByte((byte)']');
+        }
+        return output.ToArray();
+    }
+
+    /// <summary>
+    /// The JSON array of a stored body: <see cref="Pack"/>ed ones are decompressed; others (rewritten by erasure, split by a
+    /// partial answer, replayed, or stored before bodies were packed) are the array already. JSON never starts with gzip's
+    /// magic bytes.
+    /// </summary>
+    public static byte[] Unpack(byte[] stored)
+    {
+        if (stored is not [0x1f, 0x8b, ..]) return stored;
+        using var input = new GZipStream(new MemoryStream(stored), CompressionMode.Decompress);
+        var output = new MemoryStream(stored.Length * 8);
+        input.CopyTo(output);
+        return output.ToArray();
+    }
+
     public static byte[] Join(IReadOnlyList<ReadOnlyMemory<byte>> messages)
     {
         var length = 1 + messages.Count;

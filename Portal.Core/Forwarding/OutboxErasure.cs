@@ -23,7 +23,7 @@ internal static class OutboxErasure
         {
             var ids = OutboxBody.ParseIds(entry.MessageIds);
             List<ReadOnlyMemory<byte>> messages;
-            try { messages = OutboxBody.Split(entry.Body!); }
+            try { messages = OutboxBody.Split(OutboxBody.Unpack(entry.Body!)); }
             catch (System.Text.Json.JsonException) { messages = []; }
             var keep = Enumerable.Range(0, ids.Length).Where(i => !erased.Contains(ids[i])).ToList();
             if (keep.Count == 0 || messages.Count != ids.Length)

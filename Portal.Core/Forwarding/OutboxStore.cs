@@ -60,7 +60,7 @@ public sealed class OutboxStore(IDbContextFactory<PortalDbContext> contextFactor
         while (await reader.ReadAsync(cancellationToken))
         {
             var enqueued = postgres ? reader.GetFieldValue<DateTimeOffset>(4) : new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero);
-            var entry = new ClaimedEntry(reader.GetInt64(0), applicationId, reader.GetString(1), reader.GetInt32(5), reader.GetFieldValue<byte[]>(2),
+            var entry = new ClaimedEntry(reader.GetInt64(0), applicationId, reader.GetString(1), reader.GetInt32(5), OutboxBody.Unpack(reader.GetFieldValue<byte[]>(2)),
                 reader.GetInt32(3), enqueued);
             claimed.Add(entry);
             total += entry.Count;

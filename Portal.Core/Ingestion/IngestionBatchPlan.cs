@@ -143,7 +143,7 @@ internal sealed class IngestionBatchPlan
                 var json = planned.Message.RawJson;
                 if (messages.Count > 0 && (messages.Count >= _outboxEntryMessages || bytes + json.Length > MaxOutboxEntryBytes))
                 {
-                    entries.Add(new PlannedOutboxEntry(application, Forwarding.OutboxBody.Ids(ids), ids.Count, Forwarding.OutboxBody.Join(messages)));
+                    entries.Add(new PlannedOutboxEntry(application, Forwarding.OutboxBody.Ids(ids), ids.Count, Forwarding.OutboxBody.Pack(messages)));
                     messages.Clear();
                     ids.Clear();
                     bytes = 0;
@@ -152,7 +152,7 @@ internal sealed class IngestionBatchPlan
                 ids.Add(planned.Message.MessageId);
                 bytes += json.Length;
             }
-            entries.Add(new PlannedOutboxEntry(application, Forwarding.OutboxBody.Ids(ids), ids.Count, Forwarding.OutboxBody.Join(messages)));
+            entries.Add(new PlannedOutboxEntry(application, Forwarding.OutboxBody.Ids(ids), ids.Count, Forwarding.OutboxBody.Pack(messages)));
             messages.Clear();
             ids.Clear();
         }

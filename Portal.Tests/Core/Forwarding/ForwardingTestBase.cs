@@ -77,7 +77,7 @@ public abstract class ForwardingTestBase : CoreTestBase
         {
             var ids = OutboxBody.ParseIds(entry.MessageIds);
             Assert.Equal(entry.Count, ids.Length);
-            var json = entry.Body is null ? null : OutboxBody.Split(entry.Body).ConvertAll(m => Encoding.UTF8.GetString(m.Span));
+            var json = entry.Body is null ? null : OutboxBody.Split(OutboxBody.Unpack(entry.Body)).ConvertAll(m => Encoding.UTF8.GetString(m.Span));
             return ids.Select((id, i) => new QueuedMessage(entry.Id, id, json?[i], entry.State, entry.Attempts, entry.DueAt, entry.LastStatus, entry.LastError));
         }
     }

@@ -129,7 +129,7 @@ public sealed class IngestionBatchPlanTests
         Assert.Equal(
             [(App, "[\"a1\",\"a2\"]", 2), (App, "[\"a4\"]", 1), (other, "[\"b1\"]", 1)],
             plan.OutboxEntries.Select(e => (e.ApplicationId, e.MessageIds, e.Count)));
-        var body = Encoding.UTF8.GetString(plan.OutboxEntries[0].Body);
+        var body = Encoding.UTF8.GetString(Portal.Core.Forwarding.OutboxBody.Unpack(plan.OutboxEntries[0].Body));
         Assert.Equal(["a1", "a2"], System.Text.Json.JsonDocument.Parse(body).RootElement.EnumerateArray().Select(m => m.GetProperty("messageId").GetString()));
     }
 
