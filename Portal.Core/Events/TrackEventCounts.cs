@@ -78,21 +78,19 @@ public sealed class TrackEventCounts
     private static async Task<Dictionary<string, (long Settled, long Recent)>> CountRangesAsync(PortalDbContext db, Guid applicationId,
         IReadOnlyList<NameRanges> ranges, CancellationToken cancellationToken)
     {
-        const string Count = """
-            (SELECT COUNT(*) FROM "Events" WHERE "ApplicationId" = {0} AND "Type" = 'track' AND "Name" = {N} AND "Id" > {A} AND "Id" <= {B})
+        // {0} is the application; each name brings four arguments: the name and the ends of its two ranges.
+        static string Count(int name, int after, int upTo) => $$"""
+            (SELECT COUNT(*) FROM "Events" WHERE "ApplicationId" = {0} AND "Type" = 'track' AND "Name" = {{{name}}} AND "Id" > {{{after}}} AND "Id" <= {{{upTo}}})
             """;
         var sql = new System.Text.StringBuilder();
         var args = new List<object> { applicationId };
         foreach (var range in ranges)
         {
             if (sql.Length > 0) sql.Append("\nUNION ALL\n");
-            var name = args.Count;
+            var first = args.Count;
             args.AddRange([range.Name, range.KeptUpToId, range.Settled, range.LastId]);
-            sql.Append($"SELECT {{{name}}} AS \"Name\", ")
-                .Append(Count.Replace("{N}", $"{{{name}}}").Replace("{A}", $"{{{name + 1}}}").Replace("{B}", $"{{{name + 2}}}"))
-                .Append(" AS \"SettledCount\", ")
-                .Append(Count.Replace("{N}", $"{{{name}}}").Replace("{A}", $"{{{name + 2}}}").Replace("{B}", $"{{{name + 3}}}"))
-                .Append(" AS \"RecentCount\"");
+            sql.Append($"SELECT {{{first}}} AS \"Name\", {Count(first, first + 1, first + 2)} AS \"SettledCount\", ")
+                .Append($"{Count(first, first + 2, first + 3)} AS \"RecentCount\"");
         }
         var rows = await db.Database
             .SqlQuery<RangeCounts>(System.Runtime.CompilerServices.FormattableStringFactory.Create(sql.ToString(), [.. args]))
