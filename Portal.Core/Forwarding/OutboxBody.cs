@@ -19,19 +19,8 @@ public static class OutboxBody
     /// </summary>
     public static byte[] Pack(IReadOnlyList<ReadOnlyMemory<byte>> messages)
     {
-        var length = 1 + messages.Count;
-        foreach (var message in messages) length += message.Length;
-        var output = new MemoryStream(length / 4 + 64);
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
-        {
-            gzip.WriteByte((byte)'[');
-            for (var i = 0; i < messages.Count; i++)
-            {
-                if (i > 0) gzip.WriteByte((byte)',');
-                gzip.Write(messages[i].Span);
-            }
-            gzip.WriteByte((byte)']');
-        }
+        var output = new MemoryStream(JoinedLength(messages) / 4 + 64);
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true)) WriteJoined(gzip, messages);
         return output.ToArray();
     }
 
@@ -51,19 +40,27 @@ public static class OutboxBody
 
     public static byte[] Join(IReadOnlyList<ReadOnlyMemory<byte>> messages)
     {
+        var body = new byte[JoinedLength(messages)];
+        WriteJoined(new MemoryStream(body), messages);
+        return body;
+    }
+
+    private static int JoinedLength(IReadOnlyList<ReadOnlyMemory<byte>> messages)
+    {
         var length = 1 + messages.Count;
         foreach (var message in messages) length += message.Length;
-        var body = new byte[length];
-        var at = 0;
-        body[at++] = (byte)'[';
+        return length;
+    }
+
+    private static void WriteJoined(Stream output, IReadOnlyList<ReadOnlyMemory<byte>> messages)
+    {
+        output.WriteByte((byte)'[');
         for (var i = 0; i < messages.Count; i++)
         {
-            if (i > 0) body[at++] = (byte)',';
-            messages[i].Span.CopyTo(body.AsSpan(at));
-            at += messages[i].Length;
+            if (i > 0) output.WriteByte((byte)',');
+            output.Write(messages[i].Span);
         }
-        body[at] = (byte)']';
-        return body;
+        output.WriteByte((byte)']');
     }
 
     /// <summary>The messages of a body, each the exact bytes it was stored with.</summary>

@@ -50,7 +50,7 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
                 .Where(f => f.ApplicationId == query.ApplicationId && f.Kind == query.Kind)
                 .ToListAsync(cancellationToken))
             .ToLookup(f => (f.EventName, f.Name));
-        var defaults = DefaultNames(members.Select(m => m.Key));
+        var defaults = await DefaultNamesAsync(db, query.ApplicationId, query.Kind, members.Select(m => m.Key.EventName).Distinct().ToList(), cancellationToken);
         var rows = keys.Where(k => members[(k.EventName, k.Name)].Any())
             .Select(k => Merge(new FieldKey(query.ApplicationId, query.Kind, k.EventName, k.Name), members[(k.EventName, k.Name)].ToList(), defaults))
             .ToList();
@@ -296,14 +296,6 @@ public sealed class DataMappingsService(ICurrentUser currentUser, IDbContextFact
     private Task<Func<FieldKey, string>> DefaultNamesAsync(PortalDbContext db, Guid applicationId, FieldKind kind,
         IReadOnlyCollection<string> eventNames, CancellationToken cancellationToken) =>
         defaultNames.ForAsync(db, applicationId, kind, eventNames, cancellationToken);
-
-    private static Func<FieldKey, string> DefaultNames(IEnumerable<(string EventName, string Name)> names)
-    {
-        var perEvent = names.GroupBy(n => n.EventName)
-            .ToDictionary(g => g.Key, g => FieldNaming.UniqueDefaultDisplayNames(g.Select(n => n.Name)));
-        return key => perEvent.TryGetValue(key.EventName, out var defaults) && defaults.TryGetValue(key.Name, out var name)
-            ? name : FieldNaming.DefaultDisplayName(key.Name);
-    }
 
     internal static DataMappingRow Merge(FieldKey key, IReadOnlyList<MetadataField> members, Func<FieldKey, string> defaultDisplayName)
     {

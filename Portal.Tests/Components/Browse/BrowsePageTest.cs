@@ -12,6 +12,14 @@ public abstract class BrowsePageTest : PortalComponentTest
 {
     internal BrowseData Data => new(Service<IDbContextFactory<PortalDbContext>>());
 
+    /// <summary>Query-string parameters are supplied by navigating, as the router would; route parameters are passed.</summary>
+    protected IRenderedComponent<T> RenderAt<T>(string relativeUri, Action<ComponentParameterCollectionBuilder<T>>? parameters = null)
+        where T : IComponent
+    {
+        Service<NavigationManager>().NavigateTo(relativeUri);
+        return Render<T>(parameters ?? (_ => { }));
+    }
+
     /// <summary>Hostile strings must appear escaped as text, and no element they describe may exist.</summary>
     protected static void AssertRenderedAsText<T>(IRenderedComponent<T> page) where T : IComponent
     {

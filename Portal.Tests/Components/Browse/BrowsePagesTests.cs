@@ -17,13 +17,6 @@ public sealed class BrowsePagesTests : BrowsePageTest
 
     public BrowsePagesTests() => SignInAs("viewer@portal.test", PortalRoles.Viewer);
 
-    /// <summary>Query-string parameters are supplied by navigating, as the router would.</summary>
-    private IRenderedComponent<T> RenderAt<T>(string relativeUri) where T : IComponent
-    {
-        Service<NavigationManager>().NavigateTo(relativeUri);
-        return Render<T>();
-    }
-
     [Fact]
     public async Task TheVisitorsListRendersHostileVisitorIdsAsText()
     {

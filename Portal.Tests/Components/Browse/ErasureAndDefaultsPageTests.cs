@@ -19,12 +19,6 @@ namespace Portal.Tests.Components.Browse;
 /// <summary>The erase button and its typed confirmation, default metadata in lists and pages, and field deletion in Data Mappings.</summary>
 public sealed class ErasureAndDefaultsPageTests : BrowsePageTest
 {
-    private IRenderedComponent<T> RenderAt<T>(string relativeUri) where T : IComponent
-    {
-        Service<NavigationManager>().NavigateTo(relativeUri);
-        return Render<T>();
-    }
-
     private async Task<Guid> AppWithVisitorAsync(string visitorId = "u1")
     {
         var app = await Data.AppAsync();

@@ -14,12 +14,12 @@ namespace Portal.Tests.Components.Browse;
 /// <summary>A click on a column's header sorts the rows by that column in the query, on each server-paged grid.</summary>
 public sealed class GridSortingTests : BrowsePageTest
 {
-    private IRenderedComponent<T> RenderAt<T>(string relativeUri, Action<ComponentParameterCollectionBuilder<T>>? parameters = null) where T : IComponent
+    private IRenderedComponent<T> RenderAsViewer<T>(string relativeUri, Action<ComponentParameterCollectionBuilder<T>>? parameters = null)
+        where T : IComponent
     {
         SignInAs("viewer@portal.test", PortalRoles.Viewer);
         RenderProviders();
-        Service<NavigationManager>().NavigateTo(relativeUri);
-        return Render<T>(parameters ?? (_ => { }));
+        return RenderAt(relativeUri, parameters);
     }
 
     private static List<string> FirstColumn<T>(IRenderedComponent<T> page, string grid) where T : IComponent =>
@@ -40,7 +40,7 @@ public sealed class GridSortingTests : BrowsePageTest
         await Data.VisitorAsync(app, "quiet", lastSeen: DateTimeOffset.UtcNow.AddHours(-2));
         await Data.VisitorAsync(app, "busy", lastSeen: DateTimeOffset.UtcNow);
         await Data.SetEventCountsAsync(app, ("busy", 50), ("quiet", 5));
-        var page = RenderAt<Visitors>(Links.Visitors(app));
+        var page = RenderAsViewer<Visitors>(Links.Visitors(app));
         page.WaitForAssertion(() => Assert.Equal(["busy", "quiet"], FirstColumn(page, "visitor-grid")));
 
         await SortByAsync(page, "visitor-grid", "Events");
@@ -54,7 +54,7 @@ public sealed class GridSortingTests : BrowsePageTest
         var app = await Data.AppAsync();
         await Data.AccountAsync(app, "zeta", hasMetadata: true);
         await Data.AccountAsync(app, "alpha", hasMetadata: true);
-        var page = RenderAt<Accounts>(Links.Accounts(app));
+        var page = RenderAsViewer<Accounts>(Links.Accounts(app));
         page.WaitForElement("[data-testid=account-grid] tbody tr.mud-table-row");
 
         await SortByAsync(page, "account-grid", "Account ID");
@@ -69,7 +69,7 @@ public sealed class GridSortingTests : BrowsePageTest
         var app = await Data.AppAsync();
         await Data.FieldAsync(app, FieldKind.Visitor, GroupTypes.Segment, "often", count: 100);
         await Data.FieldAsync(app, FieldKind.Visitor, GroupTypes.Segment, "rarely", count: 1);
-        var page = RenderAt<DataMappings>($"/applications/{app}/data-mappings", p => p.Add(x => x.AppId, app));
+        var page = RenderAsViewer<DataMappings>($"/applications/{app}/data-mappings", p => p.Add(x => x.AppId, app));
         page.WaitForAssertion(() => Assert.Equal(["often", "rarely"], FirstColumn(page, "field-grid").Select(NameOf)));
 
         await SortByAsync(page, "field-grid", "Seen");
