@@ -28,7 +28,7 @@ public static class DataServiceCollectionExtensions
             var db = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             var env = sp.GetRequiredService<IHostEnvironment>();
             options.UseSqlite(SqliteConnectionString(db, env.ContentRootPath))
-                .AddInterceptors(new SqlitePragmaInterceptor(db.SqliteSynchronous));
+                .AddInterceptors(new SqlitePragmaInterceptor(db.SqliteSynchronous, db.SqliteMmapBytes));
         });
         services.AddSingleton<PortalInstance>();
         services.AddSingleton<PostgresDataSource>();

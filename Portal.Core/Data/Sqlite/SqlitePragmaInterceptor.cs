@@ -3,10 +3,13 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Portal.Core.Data.Sqlite;
 
-/// <summary>Per-connection SQLite settings: durability level and how long to wait on a busy writer.</summary>
-internal sealed class SqlitePragmaInterceptor(string synchronous) : DbConnectionInterceptor
+/// <summary>
+/// Per-connection SQLite settings: durability level, how long to wait on a busy writer, and how much of the file reads see
+/// through a memory map (<see cref="DatabaseOptions.SqliteMmapBytes"/>).
+/// </summary>
+internal sealed class SqlitePragmaInterceptor(string synchronous, long mmapBytes = 0) : DbConnectionInterceptor
 {
-    private readonly string _pragmas = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=10000;";
+    private readonly string _pragmas = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=10000; PRAGMA mmap_size={mmapBytes};";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
