@@ -39,6 +39,9 @@ public sealed class UsersBrowserTests(BrowserFixture browser) : IDisposable
             Assert.False(overlaps, $"The snackbar ({toast.X},{toast.Y} {toast.Width}x{toast.Height}) covers Add user ({button.X},{button.Y}).");
 
             await page.Locator("tr", new() { HasText = "new@portal.test" }).GetByRole(AriaRole.Button, new() { Name = "Reset password" }).ClickAsync();
+            // The dialog's focus trap takes focus once it is set up: typing starts after that, as a person's would, or the trap
+            // takes the focus away from the field between the fill and the click.
+            await page.WaitForFunctionAsync("() => document.activeElement?.closest('.mud-dialog') != null");
             await page.FillAsync("input[data-testid=reset-password-value]", "another-long-password");
             await Assertions.Expect(page.Locator("input[data-testid=reset-password-value]")).ToBeFocusedAsync();
             await Assertions.Expect(page.Locator("[data-testid=reset-password]")).ToBeEnabledAsync();
