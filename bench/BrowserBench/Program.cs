@@ -168,7 +168,6 @@ foreach (var (name, path, grid, search, term) in pages.Where(p => args.Length ==
 }
 return failed ? 1 : 0;
 
-// The layout renders the marker only once the circuit is live; a screenshot says why when it never is.
 // Between loads: an empty page, and the renderer done with the page before it. about:blank's load event comes before the
 // previous document (a live Blazor page: its circuit, scripts and heap) is torn down, which then kept the renderer's main
 // thread busy for ~40 ms into the next load, and was timed as part of it. A person opening a page has no such page
@@ -179,6 +178,7 @@ static async Task LeaveAsync(IPage page)
     await page.EvaluateAsync("() => new Promise(r => requestAnimationFrame(() => setTimeout(r)))");
 }
 
+// The layout renders the marker only once the circuit is live; a screenshot says why when it never is.
 static async Task WaitForCircuitAsync(IPage page)
 {
     try

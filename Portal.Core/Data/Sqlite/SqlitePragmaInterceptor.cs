@@ -7,7 +7,7 @@ namespace Portal.Core.Data.Sqlite;
 /// Per-connection SQLite settings: durability level, how long to wait on a busy writer, and how much of the file reads see
 /// through a memory map (<see cref="DatabaseOptions.SqliteMmapBytes"/>).
 /// </summary>
-internal sealed class SqlitePragmaInterceptor(string synchronous, long mmapBytes = 0) : DbConnectionInterceptor
+internal sealed class SqlitePragmaInterceptor(string synchronous, long mmapBytes) : DbConnectionInterceptor
 {
     private readonly string _pragmas = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=10000; PRAGMA mmap_size={mmapBytes};";
 
