@@ -44,6 +44,16 @@ public sealed class ApplicationService(
         return apps.OrderBy(a => a.Name, StringComparer.OrdinalIgnoreCase).ToList();
     }
 
+    /// <summary>Names only, for the application picker on every browse page (the summary's key count is a query of its own).</summary>
+    public async Task<IReadOnlyList<ApplicationChoice>> ListChoicesAsync(bool includeArchived = false, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var query = db.Applications.AsNoTracking();
+        if (!includeArchived) query = query.Where(a => a.ArchivedAt == null);
+        var apps = await query.Select(a => new ApplicationChoice(a.Id, a.Name, a.ArchivedAt != null)).ToListAsync(cancellationToken);
+        return apps.OrderBy(a => a.Name, StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
     public async Task<ApplicationSummary?> GetAsync(Guid id, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);

@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Core.Data;
 using Portal.Core.Users;
 
 namespace Portal.Core.Security;
@@ -8,20 +10,33 @@ namespace Portal.Core.Security;
 /// <summary>
 /// Turns a signed-in principal into an <see cref="Actor"/> by asking the database, not the cookie: a
 /// demoted, locked or deleted user loses Admin powers at their next action, not when the cookie is next checked.
-/// Each call reads through a fresh scope, since a circuit's own would hold stale users for hours.
+/// Each call reads through a fresh context, since a circuit's own would hold stale users for hours.
 /// </summary>
-public sealed class PrincipalActors(IServiceScopeFactory scopes, TimeProvider time)
+/// <remarks>
+/// One query for the user and their Admin role (the role's id is fixed by the migration that seeds it), not
+/// UserManager's two: every page render asks this, and building a UserManager with its scope cost more than the query.
+/// </remarks>
+public sealed class PrincipalActors(IDbContextFactory<PortalDbContext> contextFactory, IOptions<IdentityOptions> identity, TimeProvider time)
 {
     public async Task<Actor> ResolveAsync(ClaimsPrincipal principal)
     {
         if (principal.Identity?.IsAuthenticated != true) return Actor.Anonymous;
-        await using var scope = scopes.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
-        var user = await users.GetUserAsync(principal);
         var name = principal.Identity.Name ?? "unknown";
+        var id = principal.FindFirstValue(identity.Value.ClaimsIdentity.UserIdClaimType);
+        if (id is null) return new Actor(null, name, false);
+
+        await using var db = await contextFactory.CreateDbContextAsync();
+        var user = await db.Users.AsNoTracking()
+            .Where(u => u.Id == id)
+            .Select(u => new
+            {
+                u.Email,
+                u.LockoutEnd,
+                IsAdmin = db.UserRoles.Any(r => r.UserId == u.Id && r.RoleId == PortalRoles.AdminRoleId),
+            })
+            .SingleOrDefaultAsync();
         if (user is null) return new Actor(null, name, false);
         var locked = user.LockoutEnd is { } end && end > time.GetUtcNow();
-        var isAdmin = !locked && await users.IsInRoleAsync(user, PortalRoles.Admin);
-        return new Actor(user.Id, user.Email ?? name, isAdmin);
+        return new Actor(id, user.Email ?? name, !locked && user.IsAdmin);
     }
 }

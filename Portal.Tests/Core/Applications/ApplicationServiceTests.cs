@@ -33,6 +33,20 @@ public class ApplicationServiceTests : CoreTestBase
     }
 
     [Fact]
+    public async Task ThePickersChoicesAreTheListsNamesInTheSameOrder()
+    {
+        await apps.CreateAsync("Shop");
+        var blog = (await apps.CreateAsync("blog")).Value!.Id;
+        await apps.CreateAsync("Admin");
+        await apps.ArchiveAsync(blog);
+
+        Assert.Equal(["Admin", "Shop"], (await apps.ListChoicesAsync()).Select(a => a.Name));
+        var all = await apps.ListChoicesAsync(includeArchived: true);
+        Assert.Equal((await apps.ListAsync(includeArchived: true)).Select(a => (a.Id, a.Name, a.IsArchived)), all.Select(a => (a.Id, a.Name, a.IsArchived)));
+        Assert.Equal([false, true, false], all.Select(a => a.IsArchived));
+    }
+
+    [Fact]
     public async Task EditingChangesTheSettingsAndIsAudited()
     {
         var id = (await apps.CreateAsync("Shop")).Value!.Id;
