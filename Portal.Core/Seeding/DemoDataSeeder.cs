@@ -181,7 +181,7 @@ public static class DemoDataSeeder
         }
         var overflow = Prepare(connection, tx, "INSERT INTO MetadataFieldOverflows (ApplicationId, Kind, GroupType, DroppedCount, LastDroppedAt) VALUES ($a, $k, $g, $c, $l)",
             "$a", "$k", "$g", "$c", "$l");
-        Run(overflow, appId, (int)FieldKind.Visitor, GroupTypes.Segment, 1234, now.AddHours(-2));
+        Run(overflow, appId, (int)FieldKind.Visitor, GroupTypes.Segment, 1234, now.AddHours(-2).UtcTicks);
         await tx.CommitAsync();
     }
 
