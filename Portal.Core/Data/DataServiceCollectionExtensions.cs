@@ -23,7 +23,9 @@ public static class DataServiceCollectionExtensions
                 "Database:ConnectionString is required when Database:Provider is Postgres.")
             .ValidateOnStart();
 
-        services.AddDbContextFactory<SqlitePortalDbContext>((sp, options) =>
+        // Pooled: every page render creates several short-lived contexts (the signed-in user, the app picker, the grid's
+        // query), and building a context's internal services cost as much as a small query.
+        services.AddPooledDbContextFactory<SqlitePortalDbContext>((sp, options) =>
         {
             var db = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             var env = sp.GetRequiredService<IHostEnvironment>();
@@ -32,7 +34,7 @@ public static class DataServiceCollectionExtensions
         });
         services.AddSingleton<PortalInstance>();
         services.AddSingleton<PostgresDataSource>();
-        services.AddDbContextFactory<PostgresPortalDbContext>((sp, options) =>
+        services.AddPooledDbContextFactory<PostgresPortalDbContext>((sp, options) =>
             options.UseNpgsql(sp.GetRequiredService<PostgresDataSource>().DataSource));
         services.AddSingleton<IDbContextFactory<PortalDbContext>>(sp =>
             sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider switch
