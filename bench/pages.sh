@@ -4,8 +4,8 @@
 #   1. each page's data query, through the Core query services (bench/PageBench: 1 warm-up, 7 runs, median and worst);
 #   2. each page's first render: an HTTP GET of the prerendered page with a signed-in cookie (1 warm-up, 5 runs);
 #   3. in Debian's Chromium (bench/BrowserBench, Playwright): a static file as the browser's floor, then from navigation
-#      start to the first data row on screen for each grid page (after 60 HTTP requests of each page warm the server; 1 warm-up, 5 runs), and the time a search and a
-#      "next page" take to change the rows.
+#      start to the first data row on screen for each grid page (60 HTTP requests of each page warm the server first;
+#      1 warm-up, 5 runs), and the time a search and a "next page" take to change the rows.
 # Budget: 300 ms each (step 3: median 100 ms, worst 300 ms). Exit code 1 if a data query or a grid page goes over.
 # BENCH_DB=<file> reuses a database seeded by an earlier run (seeding 1M events takes a while).
 set -euo pipefail
