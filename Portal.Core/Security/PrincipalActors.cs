@@ -13,8 +13,9 @@ namespace Portal.Core.Security;
 /// Each call reads through a fresh context, since a circuit's own would hold stale users for hours.
 /// </summary>
 /// <remarks>
-/// One query for the user and their Admin role (the role's id is fixed by the migration that seeds it), not
-/// UserManager's two: every page render asks this, and building a UserManager with its scope cost more than the query.
+/// One query for the user and their Admin role (the role's id is fixed by the migration that seeds it), not UserManager's
+/// three (the user, the role, the membership): every page render asks this, and building a UserManager in a scope of its
+/// own cost more than the queries.
 /// </remarks>
 public sealed class PrincipalActors(IDbContextFactory<PortalDbContext> contextFactory, IOptions<IdentityOptions> identity, TimeProvider time)
 {

@@ -66,9 +66,9 @@ await page.ClickAsync("[data-testid=login-submit]");
 await WaitForCircuitAsync(page);
 
 // A Portal that has been up for a while: each page's server code is past .NET's tiered JIT (methods start as quick,
-// unoptimized code and are recompiled after ~30 calls). Without this the first timed loads measured the JIT: a freshly
-// started server gave Data Mappings 114-124 ms medians that the same build served in 98-106 ms once warm. Plain HTTP
-// requests with the browser's cookie, so the browser itself starts every timed load as before.
+// unoptimized code and are recompiled after ~30 calls). Without this the timed loads of a freshly started server ran
+// partly unoptimized code, and the figures depended on how long the server had been up. Plain HTTP requests with the
+// browser's cookie, so the browser itself starts every timed load as before.
 foreach (var (_, path, _, _, _) in pages)
     for (var i = 0; i < WarmupRequests; i++)
         if ((await context.APIRequest.GetAsync(path)).Status != 200) throw new InvalidOperationException($"warm-up: {path} did not answer 200");
