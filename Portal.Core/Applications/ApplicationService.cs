@@ -38,9 +38,7 @@ public sealed class ApplicationService(
     public async Task<IReadOnlyList<ApplicationSummary>> ListAsync(bool includeArchived = false, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var query = db.Applications.AsNoTracking();
-        if (!includeArchived) query = query.Where(a => a.ArchivedAt == null);
-        var apps = await Project(query, time.GetUtcNow()).ToListAsync(cancellationToken);
+        var apps = await Project(Listed(db, includeArchived), time.GetUtcNow()).ToListAsync(cancellationToken);
         return apps.OrderBy(a => a.Name, StringComparer.OrdinalIgnoreCase).ToList();
     }
 
@@ -48,10 +46,15 @@ public sealed class ApplicationService(
     public async Task<IReadOnlyList<ApplicationChoice>> ListChoicesAsync(bool includeArchived = false, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var query = db.Applications.AsNoTracking();
-        if (!includeArchived) query = query.Where(a => a.ArchivedAt == null);
-        var apps = await query.Select(a => new ApplicationChoice(a.Id, a.Name, a.ArchivedAt != null)).ToListAsync(cancellationToken);
+        var apps = await Listed(db, includeArchived).Select(a => new ApplicationChoice(a.Id, a.Name, a.ArchivedAt != null)).ToListAsync(cancellationToken);
         return apps.OrderBy(a => a.Name, StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
+    /// <summary>The applications a list shows: active ones, and archived ones too when asked.</summary>
+    private static IQueryable<Application> Listed(PortalDbContext db, bool includeArchived)
+    {
+        var query = db.Applications.AsNoTracking();
+        return includeArchived ? query : query.Where(a => a.ArchivedAt == null);
     }
 
     public async Task<ApplicationSummary?> GetAsync(Guid id, CancellationToken cancellationToken = default)
