@@ -55,8 +55,9 @@ public sealed class GridPagesBrowserTests(BrowserFixture browser) : IDisposable
         var baseUrl = _portal.StartKestrel();
         await _portal.SeedUserAsync(PortalAppFactory.ViewerEmail, PortalRoles.Viewer);
         var data = new BrowseData(_portal.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>());
-        // Past SignalR's 32 KB default once protected and encoded, yet within the snapshot budget; and far past that budget.
-        var handedOver = await AppWithFieldsAsync(data, "Handed over", sampleLength: 300);
+        // A first page (15 rows) past SignalR's 32 KB default once protected and encoded, yet within the snapshot budget; and
+        // one far past that budget.
+        var handedOver = await AppWithFieldsAsync(data, "Handed over", sampleLength: 500);
         var tooBig = await AppWithFieldsAsync(data, "Too big", sampleLength: 1_000);
 
         await browser.RunAsync(nameof(DataMappingsWithLongSamplesComesAliveWhetherItsFirstPageIsHandedOverOrTooBigForThat), baseUrl, async page =>
@@ -67,7 +68,7 @@ public sealed class GridPagesBrowserTests(BrowserFixture browser) : IDisposable
                 await page.GotoAsync($"/applications/{app}/data-mappings");
                 await page.WaitForCircuitAsync();
                 var rows = page.Locator("[data-testid=field-grid] tbody tr.mud-table-row:has(> td[data-label])");
-                await Assertions.Expect(rows).ToHaveCountAsync(25);
+                await Assertions.Expect(rows).ToHaveCountAsync(15);
                 await page.Locator("[data-testid=field-grid] button[aria-label='Next page']").ClickAsync();
                 await Assertions.Expect(rows).ToHaveCountAsync(5);
             }
@@ -77,7 +78,7 @@ public sealed class GridPagesBrowserTests(BrowserFixture browser) : IDisposable
     private static async Task<Guid> AppWithFieldsAsync(BrowseData data, string name, int sampleLength)
     {
         var app = await data.AppAsync(name);
-        for (var i = 0; i < 30; i++)
+        for (var i = 0; i < 20; i++)
         {
             await data.FieldAsync(app, FieldKind.Visitor, GroupTypes.Segment, $"field_{i:D2}",
                 samples: Enumerable.Range(0, 5).Select(s => $"{i}-{s}-" + new string('x', sampleLength)).ToArray());
