@@ -58,7 +58,7 @@ public sealed class GridPagesBrowserTests(BrowserFixture browser) : IDisposable
         // A first page (15 rows) past SignalR's 32 KB default once protected and encoded, yet within the snapshot budget; and
         // one far past that budget.
         var handedOver = await AppWithFieldsAsync(data, "Handed over", sampleLength: 500);
-        var tooBig = await AppWithFieldsAsync(data, "Too big", sampleLength: 1_000);
+        var tooBig = await AppWithFieldsAsync(data, "Too big", sampleLength: 2_000);
 
         await browser.RunAsync(nameof(DataMappingsWithLongSamplesComesAliveWhetherItsFirstPageIsHandedOverOrTooBigForThat), baseUrl, async page =>
         {
