@@ -51,7 +51,7 @@ internal sealed class IngestionBatchPlan
 
     public IReadOnlyCollection<Guid> KeysToTouch { get; }
 
-    /// <summary>This commit also writes every visitor's and account's waiting counts (see <see cref="EntityRows"/>).</summary>
+    /// <summary>This commit also writes every visitor's, account's and catalogue row's waiting counts (see <see cref="EntityRows"/>, <see cref="FieldCounts"/>).</summary>
     public bool FlushEntityCounts { get; init; }
     public HashSet<Guid> ApplicationIds { get; } = [];
 

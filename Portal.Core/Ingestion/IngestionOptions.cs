@@ -52,9 +52,10 @@ public sealed class IngestionOptions
     public int LockWaitSeconds { get; set; } = 3;
 
     /// <summary>
-    /// Longest the default-metadata counts of known visitors and accounts (events, days active, first and last seen) wait
-    /// in the writer before they are written, in milliseconds: under load each row is then written once per interval
-    /// instead of once per commit. New rows and metadata changes are written in their own commit regardless. Counts
+    /// Longest the default-metadata counts of known visitors and accounts (events, days active, first and last seen), and
+    /// the counts and samples of known catalogue fields (Data Mappings' seen, first and last seen), wait in the writer
+    /// before they are written, in milliseconds: under load each row is then written once per interval instead of once per
+    /// commit. New rows, metadata changes and a field's new type are written in their own commit regardless. Counts
     /// waiting when the process is killed are lost (the events are not); 0 writes them in every commit.
     /// </summary>
     [Range(0, 60_000)]

@@ -47,9 +47,17 @@ internal sealed class WriterMemory(int maxFieldsPerKind)
     public FieldCatalogueCache Catalogue { get; } = new(maxFieldsPerKind);
     public EntityRows Visitors { get; } = new();
     public EntityRows Accounts { get; } = new();
+    public FieldCounts Fields { get; } = new();
 
-    /// <summary>Visitor and account rows with default-metadata counts waiting for a flush.</summary>
-    public int WaitingCounts => Visitors.Waiting + Accounts.Waiting;
+    /// <summary>Visitor, account and catalogue rows with counts waiting for a flush.</summary>
+    public int WaitingCounts => Visitors.Waiting + Accounts.Waiting + Fields.Waiting;
+
+    /// <summary>Fields changed outside ingestion: the catalogue is read again, and what waited for those rows is dropped.</summary>
+    public void ForgetCatalogue(Guid? app)
+    {
+        if (app is { } id) Catalogue.Clear(id); else Catalogue.Clear();
+        Fields.Forget(app);
+    }
 
     /// <summary>After a failed transaction: what the caches learnt from it is no longer true (waiting counts are from earlier commits).</summary>
     public void Forget()

@@ -106,8 +106,19 @@ public sealed partial class IngestionWriter(
         return await reader.WaitToReadAsync(CancellationToken.None);
     }
 
+    /// <summary>Before any write: a field deleted meanwhile must not come back from what this writer remembers or holds waiting.</summary>
+    private void ApplyCatalogueInvalidations()
+    {
+        while (queue.TryTakeInvalidation(out var app))
+        {
+            _memory.ForgetCatalogue(app);
+            if (app is null) _memory.Forget();
+        }
+    }
+
     private async Task FlushCountsAsync()
     {
+        ApplyCatalogueInvalidations();
         // While the database refuses writes the probe finds out when it is back; the counts keep meanwhile.
         if (health.IsHealthy) await TryWriteAsync([], time.GetUtcNow(), flushCounts: true);
         // Failed or skipped: the next try is an interval away, not a busy loop.
@@ -144,10 +155,7 @@ public sealed partial class IngestionWriter(
 
     private async Task ProcessAsync(List<IngestionWorkItem> batch)
     {
-        while (queue.TryTakeInvalidation(out var app))
-        {
-            if (app is { } id) _memory.Catalogue.Clear(id); else _memory.Forget();
-        }
+        ApplyCatalogueInvalidations();
 
         var now = time.GetUtcNow();
         var requests = batch.OfType<RequestWorkItem>().ToList();

@@ -198,7 +198,7 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
         var loading = memory.Catalogue.LoadMissingAsync(plan.Aggregate, LoadFields);
         // Loading runs synchronously on this connection; the ValueTask is already complete.
         if (!loading.IsCompletedSuccessfully) loading.AsTask().GetAwaiter().GetResult();
-        var catalogue = CataloguePlan.Build(plan.Aggregate, memory.Catalogue, plan.Now);
+        var catalogue = CataloguePlan.Build(plan.Aggregate, memory.Catalogue, memory.Fields, plan.FlushEntityCounts, plan.Now);
         WriteCatalogue(catalogue);
         foreach (var entry in plan.LogEntries) WriteLog(entry);
 
@@ -213,6 +213,7 @@ internal sealed partial class SqliteIngestionStore : IIngestionStore
         transaction.Commit();
         memory.Visitors.Committed(visitors);
         memory.Accounts.Committed(accounts);
+        memory.Fields.Committed(catalogue.Writes);
         _eventsNotIndexed += plan.StoredCount;
         return Task.FromResult(catalogue.NewFields);
     }

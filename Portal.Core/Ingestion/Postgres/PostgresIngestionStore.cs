@@ -111,7 +111,7 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
             if (merge) await WriteEntitiesAsync(connection, visitors, accounts, cancellationToken);
 
             await memory.Catalogue.LoadMissingAsync(aggregate, group => LoadFieldsAsync(connection, group, cancellationToken));
-            var catalogue = CataloguePlan.Build(aggregate, memory.Catalogue, plan.Now);
+            var catalogue = CataloguePlan.Build(aggregate, memory.Catalogue, memory.Fields, plan.FlushEntityCounts, plan.Now);
 
             await using (var batch = new NpgsqlBatch(connection))
             {
@@ -161,6 +161,7 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
             await transaction.CommitAsync(cancellationToken);
             memory.Visitors.Committed(visitorWrites);
             memory.Accounts.Committed(accountWrites);
+            memory.Fields.Committed(catalogue.Writes);
             return catalogue.NewFields;
         }
         catch
@@ -292,7 +293,9 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
 
     private static async Task FixInferredTypeAsync(NpgsqlConnection connection, FieldCatalogueCache cache, FieldKey key, int typesSeen, CancellationToken cancellationToken)
     {
-        if (cache.Group(new FieldGroupKey(key.App, key.Kind, key.GroupType)).TryGet(key.EventName, key.Name, out var state)) state.TypesSeen = typesSeen;
+        // A flushed row's group may not be in memory (it was forgotten after a failed batch): it is read again when next needed.
+        var group = new FieldGroupKey(key.App, key.Kind, key.GroupType);
+        if (cache.IsLoaded(group) && cache.Group(group).TryGet(key.EventName, key.Name, out var state)) state.TypesSeen = typesSeen;
         await using var command = Single(connection, """
             UPDATE "MetadataFields" SET "InferredType" = $6
             WHERE "ApplicationId" = $1 AND "Kind" = $2 AND "GroupType" = $3 AND "EventName" = $4 AND "Name" = $5
