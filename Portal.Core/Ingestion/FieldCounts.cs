@@ -5,8 +5,8 @@ namespace Portal.Core.Ingestion;
 /// <summary>
 /// Catalogue rows whose counts (seen, first and last seen, truncated) and samples wait in the writer for a flush, the way
 /// <see cref="EntityRows"/> keeps visitors' counts. Every batch of a busy event carries the same fields, and writing their rows
-/// in each commit costs every commit the same upserts (and, with several writers on PostgreSQL, the same row locks). A field
-/// that is new, or that shows a type it had not, is written in its batch's commit, with whatever waited for it.
+/// in each commit costs every commit the same upserts. A field that is new, or that shows a type it had not, is written in
+/// its batch's commit, with whatever waited for it.
 /// </summary>
 /// <remarks>
 /// Like entity counts: what waits here is lost if the process dies before the flush (at most
@@ -22,8 +22,8 @@ internal sealed class FieldCounts
     public int Waiting => _waiting.Count;
 
     /// <summary>
-    /// Splits a batch's upserts into this commit's writes and those that can wait (<paramref name="canWait"/>: the field
-    /// existed and its types did not change); with <paramref name="flush"/> everything waiting is written too.
+    /// Splits a batch's upserts into this commit's writes and those that can wait (CanWait: the field existed and its types
+    /// did not change); with <paramref name="flush"/> everything waiting is written too.
     /// </summary>
     public FieldWrites Plan(IEnumerable<(FieldUpsert Upsert, bool CanWait)> upserts, bool flush)
     {
