@@ -102,15 +102,12 @@ public class FieldCountsIdleFlushTests : IngestionTestBase
         for (var i = 0; i < 5; i++)
             await SendAsync(new { type = "track", userId = "u1", messageId = $"m{i}", @event = "Clicked", timestamp = "2026-01-01T10:00:00Z", properties = new { plan = $"p{i}" } });
 
-        // Condition-based: the flush is due 20 ms after the last one, whenever the machine gets there.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        long count;
-        do
+        // The flush is due 20 ms after the last one, whenever the machine gets there.
+        var count = await Eventually.ReadAsync(async () =>
         {
             await using var db = await DbAsync();
-            count = await db.MetadataFields.Where(f => f.Name == "plan" && f.GroupType == GroupTypes.Segment).Select(f => f.Count).SingleAsync();
-        }
-        while (count != 5 && DateTime.UtcNow < deadline);
+            return await db.MetadataFields.Where(f => f.Name == "plan" && f.GroupType == GroupTypes.Segment).Select(f => f.Count).SingleAsync();
+        }, c => c == 5);
         Assert.Equal(5, count);
     }
 }
