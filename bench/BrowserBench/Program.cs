@@ -1,6 +1,6 @@
 // What a person waits for on each grid page, in Debian's Chromium driven by Playwright (no browser download):
 //   BrowserBench <base url> <email> <password> <application id> [page name: only that page]
-// Signs in once, requests every page 60 times over HTTP (the server's JIT warm), times a static file as the reference
+// Signs in once, requests every page 60 times over HTTP (to warm the server), times a static file as the reference
 // (this browser's floor on this machine), then per page: 1 warm-up and 5 timed loads (BENCH_RUNS), from navigation start
 // to the first data row on screen (the animation frame after the row enters the DOM); then, on the live page, the time
 // from the last keystroke of a search (debounce included) and from a click on "next page" to the changed rows.
@@ -65,10 +65,11 @@ await page.FillAsync("#password", password);
 await page.ClickAsync("[data-testid=login-submit]");
 await WaitForCircuitAsync(page);
 
-// A Portal that has been up for a while: each page's server code is past .NET's tiered JIT (methods start as quick,
-// unoptimized code and are recompiled after ~30 calls). Without this the timed loads of a freshly started server ran
-// partly unoptimized code, and the figures depended on how long the server had been up. Plain HTTP requests with the
-// browser's cookie, so the browser itself starts every timed load as before.
+// A Portal that has been up for a while: each page's server code is past .NET's first, unoptimized JIT tier (methods are
+// recompiled after ~30 calls). Without this the timed loads of a freshly started server ran partly unoptimized code, and
+// the figures depended on how long the server had been up. Background recompiles (tier 1 with PGO) go on for ~1,000
+// requests a page, but warming that long did not change the figures measurably. Plain HTTP requests with the browser's
+// cookie, so the browser itself starts every timed load as before.
 foreach (var (_, path, _, _, _) in pages)
     for (var i = 0; i < WarmupRequests; i++)
         if ((await context.APIRequest.GetAsync(path)).Status != 200) throw new InvalidOperationException($"warm-up: {path} did not answer 200");
