@@ -132,35 +132,32 @@ internal sealed class IngestionBatchPlan
         var applications = new List<Guid>();
         foreach (var planned in _outbox)
             if (!applications.Contains(planned.ApplicationId)) applications.Add(planned.ApplicationId);
-        var entry = new OutboxEntryBuilder(_outboxEntryMessages);
+        var messages = new List<ReadOnlyMemory<byte>>();
+        var ids = new List<string>();
         foreach (var application in applications)
         {
-            for (var e = 0; e < _outbox.Count; e++)
+            var bytes = 0;
+            foreach (var planned in _outbox)
             {
-                var planned = _outbox[e];
                 if (planned.ApplicationId != application) continue;
-                var request = (MessagesWorkItem)_items[planned.ItemIndex];
-                var count = request.Parsed.Messages.Count;
-                // A request packed on its thread goes in whole, unless some of its messages were duplicates. Its messages
-                // are next to each other in the outbox list, which follows the requests' order.
-                if (request.Packed is { } packed && planned.Message.Index == request.Parsed.Messages[0].Index && StoredAll(e, count))
+                var json = planned.Message.RawJson;
+                if (messages.Count > 0 && (messages.Count >= _outboxEntryMessages || bytes + json.Length > MaxOutboxEntryBytes))
                 {
-                    if (!entry.Fits(count, packed.Length)) entries.Add(entry.Build(application));
-                    entry.AddRun(packed, request.Parsed.Messages);
-                    e += count - 1;
-                    continue;
+                    entries.Add(new PlannedOutboxEntry(application, Forwarding.OutboxBody.Ids(ids), ids.Count, Forwarding.OutboxBody.Pack(messages)));
+                    messages.Clear();
+                    ids.Clear();
+                    bytes = 0;
                 }
-                if (!entry.Fits(1, planned.Message.RawJson.Length)) entries.Add(entry.Build(application));
-                entry.Add(planned.Message);
+                messages.Add(json);
+                ids.Add(planned.Message.MessageId);
+                bytes += json.Length;
             }
-            entries.Add(entry.Build(application));
+            entries.Add(new PlannedOutboxEntry(application, Forwarding.OutboxBody.Ids(ids), ids.Count, Forwarding.OutboxBody.Pack(messages)));
+            messages.Clear();
+            ids.Clear();
         }
         return entries;
     }
-
-    /// <summary>True when the <paramref name="count"/> outbox messages from <paramref name="first"/> are one request's.</summary>
-    private bool StoredAll(int first, int count) =>
-        first + count <= _outbox.Count && _outbox[first + count - 1].ItemIndex == _outbox[first].ItemIndex;
 
     /// <summary>After the commit: every waiting request gets its answer.</summary>
     public void Complete()
@@ -213,54 +210,6 @@ internal readonly record struct PlannedEvent(Guid ApplicationId, DateTimeOffset 
 
 /// <summary>One outbox row: an application's messages of one commit, as <see cref="Forwarding.OutboxEntry"/> holds them.</summary>
 internal sealed record PlannedOutboxEntry(Guid ApplicationId, string MessageIds, int Count, byte[] Body);
-
-/// <summary>
-/// Gathers one outbox entry at a time, up to a number of messages or <see cref="IngestionBatchPlan.MaxOutboxEntryBytes"/>:
-/// runs packed on request threads as they are, and the messages between them packed here as runs of their own.
-/// </summary>
-internal sealed class OutboxEntryBuilder(int maxMessages)
-{
-    private readonly List<byte[]> _runs = [];
-    private readonly List<ReadOnlyMemory<byte>> _loose = [];
-    private readonly List<string> _ids = [];
-    private int _bytes;
-
-    /// <summary>Whether <paramref name="messages"/> more of <paramref name="bytes"/> fit; an empty entry takes anything.</summary>
-    public bool Fits(int messages, int bytes) =>
-        _ids.Count == 0 || (_ids.Count + messages <= maxMessages && _bytes + bytes <= IngestionBatchPlan.MaxOutboxEntryBytes);
-
-    public void Add(IngestMessage message)
-    {
-        _loose.Add(message.RawJson);
-        _ids.Add(message.MessageId);
-        _bytes += message.RawJson.Length;
-    }
-
-    public void AddRun(PackedRun run, IReadOnlyList<IngestMessage> messages)
-    {
-        PackLoose();
-        _runs.Add(run.Gzip);
-        foreach (var message in messages) _ids.Add(message.MessageId);
-        _bytes += run.Length;
-    }
-
-    public PlannedOutboxEntry Build(Guid application)
-    {
-        PackLoose();
-        var entry = new PlannedOutboxEntry(application, Forwarding.OutboxBody.Ids(_ids), _ids.Count, Forwarding.OutboxBody.PackRuns(_runs));
-        _runs.Clear();
-        _ids.Clear();
-        _bytes = 0;
-        return entry;
-    }
-
-    private void PackLoose()
-    {
-        if (_loose.Count == 0) return;
-        _runs.Add(Forwarding.OutboxBody.PackRun(_loose));
-        _loose.Clear();
-    }
-}
 
 /// <summary>One ingestion log row.</summary>
 internal sealed record PlannedLogEntry(

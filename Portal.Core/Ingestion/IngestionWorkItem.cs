@@ -40,9 +40,6 @@ internal sealed class MessagesWorkItem : RequestWorkItem
 
     /// <summary>The application forwards to Pendo: the messages this request stores go into the outbox in the same commit.</summary>
     public bool Forward { get; init; }
-
-    /// <summary>When the application forwards: all the request's messages, packed for the outbox; null leaves it to the writer.</summary>
-    public PackedRun? Packed { get; init; }
 }
 
 /// <summary>A request refused before the writer (bad body, wrong signature, too large): only its log entry is written.</summary>

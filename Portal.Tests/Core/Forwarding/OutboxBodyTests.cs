@@ -17,23 +17,12 @@ public sealed class OutboxBodyTests
     {
         var messages = Messages(100);
 
-        var packed = OutboxBody.PackRuns([OutboxBody.PackRun(messages)]);
+        var packed = OutboxBody.Pack(messages);
 
         Assert.Equal(OutboxBody.Join(messages), OutboxBody.Unpack(packed));
         Assert.Equal(messages.Select(m => m.ToArray()), OutboxBody.Split(OutboxBody.Unpack(packed)).Select(m => m.ToArray()));
         // Messages of one sender repeat their keys and context: the stored entry is a fraction of the array.
         Assert.True(packed.Length * 4 < OutboxBody.Join(messages).Length, $"{packed.Length} bytes packed");
-    }
-
-    [Fact]
-    public void RunsPackedApartUnpackToOneArrayOfTheirMessagesInOrder()
-    {
-        var messages = Messages(25);
-        List<ReadOnlyMemory<byte>>[] runs = [messages[..10], messages[10..11], messages[11..]];
-
-        var packed = OutboxBody.PackRuns(runs.Select(OutboxBody.PackRun).ToList());
-
-        Assert.Equal(OutboxBody.Join(messages), OutboxBody.Unpack(packed));
     }
 
     [Fact]

@@ -133,46 +133,13 @@ public sealed class IngestionBatchPlanTests
         Assert.Equal(["a1", "a2"], System.Text.Json.JsonDocument.Parse(body).RootElement.EnumerateArray().Select(m => m.GetProperty("messageId").GetString()));
     }
 
-    [Fact]
-    public void ARequestPackedOnItsThreadGoesIntoAnEntryWholeWhenItFitsAndAllItsMessagesWereStored()
-    {
-        string Batch(string prefix) => "[" + string.Join(",", Enumerable.Range(1, 10).Select(i => $$"""{"type":"track","event":"A","userId":"u1","messageId":"{{prefix}}{{i}}"}""")) + "]";
-        var requests = new[]
-        {
-            Request(Batch("a"), forward: true, entryMessages: 20),
-            Request("""{"type":"track","event":"B","userId":"u1","messageId":"b1"}""", forward: true, entryMessages: 20),
-            // Does not fit beside the first two: starts the next entry.
-            Request(Batch("c"), forward: true, entryMessages: 20),
-            // One duplicate: its nine others are packed by the writer, beside c.
-            Request(Batch("d"), forward: true, entryMessages: 20),
-        };
-        Assert.All(requests.Where(r => r.Parsed.Messages.Count == 10), r => Assert.NotNull(r.Packed));
-        var plan = new IngestionBatchPlan(requests, Now, [], 32_768, outboxEntryMessages: 20);
-
-        plan.Resolve([.. Enumerable.Repeat(true, 21), false, .. Enumerable.Repeat(true, 9)]);
-
-        var ids = plan.OutboxEntries.Select(e => Portal.Core.Forwarding.OutboxBody.ParseIds(e.MessageIds)).ToList();
-        string[] Ids(string prefix, int from = 1) => [.. Enumerable.Range(from, 11 - from).Select(i => $"{prefix}{i}")];
-        Assert.Equal([[.. Ids("a"), "b1"], [.. Ids("c"), .. Ids("d", 2)]], ids);
-        // Each body is the JSON array of exactly its messages, in the same order.
-        foreach (var (entry, entryIds) in plan.OutboxEntries.Zip(ids))
-        {
-            var body = System.Text.Json.JsonDocument.Parse(Portal.Core.Forwarding.OutboxBody.Unpack(entry.Body)).RootElement;
-            Assert.Equal(entryIds, body.EnumerateArray().Select(m => m.GetProperty("messageId").GetString()));
-        }
-    }
-
-    private static MessagesWorkItem Request(string json, Guid? application = null, bool forward = false, int entryMessages = 0)
+    private static MessagesWorkItem Request(string json, Guid? application = null, bool forward = false)
     {
         var body = Encoding.UTF8.GetBytes(json);
         var parsed = new SegmentBodyParser(new IngestionOptions()).Parse(body, Now);
         Assert.Null(parsed.Error);
         var aggregate = new BatchAggregate();
         foreach (var message in parsed.Messages) aggregate.Add(application ?? App, message);
-        return new MessagesWorkItem
-        {
-            ApplicationId = application ?? App, Source = "segmentio", ReceivedAt = Now, Parsed = parsed, Body = body, Aggregate = aggregate, Forward = forward,
-            Packed = forward && entryMessages > 0 ? PackedRun.For(parsed, entryMessages) : null,
-        };
+        return new MessagesWorkItem { ApplicationId = application ?? App, Source = "segmentio", ReceivedAt = Now, Parsed = parsed, Body = body, Aggregate = aggregate, Forward = forward };
     }
 }
