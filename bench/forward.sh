@@ -89,8 +89,8 @@ run_mode() { # off | on, round
   wait_up "$URL/healthz"
   local sink_before; sink_before=$(curl -fs "$SINK/count")
   export INGEST_PATH="/data/segmentio/$key"
-  # Both shapes, long enough for .NET's tiered JIT to finish the hot paths (the forwarder's included): after a 3 s warm-up
-  # the JIT still took 13% of Portal's CPU with forwarding off and 28% with it on (a CPU profile 8 s into the load).
+  # Both shapes, long enough for .NET's tiered JIT to finish the hot paths (the forwarder's included): 8 s into a load the
+  # JIT still took 13% of Portal's CPU with forwarding off and 28% with it on (a CPU profile); the warm-up used to be 3 s.
   PREFIX=warm1 BATCH=1 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$LUA" "$URL" >/dev/null 2>&1
   PREFIX=warm2 BATCH=100 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$LUA" "$URL" >/dev/null 2>&1
 
