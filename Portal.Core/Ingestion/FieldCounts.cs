@@ -29,14 +29,15 @@ internal sealed class FieldCounts
     {
         var writes = new List<FieldUpsert>();
         var deferred = new List<FieldUpsert>();
-        var inBatch = new HashSet<FieldKey>();
+        // Only a flush needs to know which waiting rows this batch already writes: no set for every commit.
+        var inBatch = flush ? new HashSet<FieldKey>() : null;
         foreach (var (upsert, canWait) in upserts)
         {
-            inBatch.Add(upsert.Key);
+            inBatch?.Add(upsert.Key);
             if (!flush && canWait) deferred.Add(upsert);
             else writes.Add(_waiting.TryGetValue(upsert.Key, out var waiting) ? Combine(waiting, upsert) : upsert);
         }
-        if (flush)
+        if (inBatch is not null)
         {
             foreach (var (key, waiting) in _waiting)
                 if (!inBatch.Contains(key)) writes.Add(waiting);
