@@ -26,6 +26,8 @@ public static class IngestionServiceCollectionExtensions
         services.AddSingleton<IngestionWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestionWriter>());
         services.AddHostedService<Postgres.PostgresIngestionListener>();
+        services.AddSingleton<Postgres.PostgresIngestionAnnouncer>();
+        services.AddHostedService(sp => sp.GetRequiredService<Postgres.PostgresIngestionAnnouncer>());
         return services;
     }
 }

@@ -11,7 +11,7 @@ namespace Portal.Core.Ingestion;
 public sealed class IngestionStoreFactory(
     IDbContextFactory<PortalDbContext> contextFactory,
     PostgresDataSource postgres,
-    PortalInstance instance,
+    PostgresIngestionAnnouncer announcer,
     IOptions<IngestionOptions> options,
     IOptions<DatabaseOptions> database,
     ILogger<IngestionWriter> logger)
@@ -19,7 +19,7 @@ public sealed class IngestionStoreFactory(
     internal async Task<IIngestionStore> OpenAsync(CancellationToken cancellationToken) => database.Value.Provider switch
     {
         DatabaseProvider.Sqlite => await SqliteIngestionStore.OpenAsync(contextFactory, options.Value, logger, cancellationToken),
-        DatabaseProvider.Postgres => new PostgresIngestionStore(postgres.DataSource, options.Value, instance.Id, logger),
+        DatabaseProvider.Postgres => new PostgresIngestionStore(postgres.DataSource, options.Value, announcer, logger),
         var other => throw new NotSupportedException($"No ingestion store for database provider '{other}'."),
     };
 }

@@ -111,6 +111,32 @@ public sealed class TwoInstanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ManyCommitsOnAReachBAsAnnouncementsThatCountEveryStoredEvent()
+    {
+        var key = await NewKeyOnAAsync();
+        const int messages = 24;
+        var heard = 0;
+        var announcements = 0;
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _b.Services.GetRequiredService<IngestionNotifications>().Committed += c =>
+        {
+            if (!c.ApplicationIds.Contains(key.ApplicationId)) return;
+            Interlocked.Increment(ref announcements);
+            if (Interlocked.Add(ref heard, c.EventCount) >= messages) all.TrySetResult();
+        };
+
+        // Concurrent requests commit in several group commits; a resend is stored once and announced once.
+        var responses = await Task.WhenAll(Enumerable.Range(0, messages).Select(i => PostAsync(_urlA, key.Key, $"a-{i}"))
+            .Append(PostAsync(_urlA, key.Key, "a-0")));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        await all.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // An announcement counts the events its commits stored: the total lands on the number sent, not past it.
+        Assert.Equal(messages, Volatile.Read(ref heard));
+        Assert.InRange(Volatile.Read(ref announcements), 1, messages);
+    }
+
+    [Fact]
     public async Task AFieldDeletedThroughAIsForgottenByBsWriter()
     {
         var key = await NewKeyOnAAsync();

@@ -8,8 +8,8 @@ using Portal.Core.Data.Postgres;
 namespace Portal.Core.Ingestion.Postgres;
 
 /// <summary>
-/// Brings other instances' commits to this instance's live pages: every PostgreSQL writer sends a NOTIFY in
-/// its commit (<see cref="IngestionChannel"/>), and this LISTENs and republishes them through
+/// Brings other instances' commits to this instance's live pages: every instance announces its commits with a NOTIFY
+/// (<see cref="IngestionChannel"/>, sent by <see cref="PostgresIngestionAnnouncer"/>), and this LISTENs and republishes them through
 /// <see cref="IngestionNotifications"/>. It also hears catalogue changes (<see cref="CatalogueChannel"/>) and has
 /// this instance's writer forget what it remembers of them. Does nothing on SQLite (one instance only).
 /// </summary>

@@ -17,7 +17,8 @@ namespace Portal.Core.Ingestion.Postgres;
 /// one order: no deadlocks between instances), counters and type sets are merged in SQL, and a visitor's or
 /// account's metadata is merged under the row lock the upsert already holds.
 /// </remarks>
-internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource, IngestionOptions options, Guid instanceId, ILogger logger) : IIngestionStore
+internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource, IngestionOptions options, PostgresIngestionAnnouncer announcer, ILogger logger)
+    : IIngestionStore
 {
     private NpgsqlConnection? _connection;
 
@@ -128,10 +129,6 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
                     batch.BatchCommands.Add(Command("""UPDATE "ApiKeys" SET "LastUsedAt" = $1 WHERE "Id" = ANY($2)""",
                         Utc(plan.Now), plan.KeysToTouch.ToArray()));
                 }
-                // A commit that only flushes waiting counts has no news for other instances.
-                if (plan.ApplicationIds.Count > 0)
-                    batch.BatchCommands.Add(Command("SELECT pg_notify($1, $2)", IngestionChannel.Name,
-                        IngestionChannel.Payload(instanceId, plan.ApplicationIds, plan.StoredCount, catalogue.NewFields)));
 
                 var conflicts = new List<(FieldKey Key, int TypesSeen)>();
                 // Empty only when a flush found nothing left to write (its rows erased meanwhile).
@@ -159,6 +156,8 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
             }
 
             await transaction.CommitAsync(cancellationToken);
+            // A commit that only flushes waiting counts has no news for other instances.
+            if (plan.ApplicationIds.Count > 0) announcer.Committed(plan.ApplicationIds, plan.StoredCount, catalogue.NewFields);
             memory.Visitors.Committed(visitorWrites);
             memory.Accounts.Committed(accountWrites);
             memory.Fields.Committed(catalogue.Writes);
@@ -442,7 +441,7 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
     }
 }
 
-/// <summary>The NOTIFY channel that tells every instance's open pages that a commit happened somewhere.</summary>
+/// <summary>The NOTIFY channel that tells every instance's open pages that commits happened somewhere (one message may stand for several).</summary>
 internal static class IngestionChannel
 {
     public const string Name = "portal_ingestion";
