@@ -4,7 +4,8 @@
 #   (b) single ~600-byte track messages, unique messageIds, 32 connections
 #   (c) 100-message batches (bare arrays, as Webhooks (Actions) batches)
 # Prints req/s, events/s, p50/p99 and the ratios (b)/(a), (c)/(a) in events/s, then checks that the
-# stored event count matches the 200 responses. Env: DURATION (default 15s), CONNECTIONS (32), THREADS (2), PORT (5199),
+# stored event count matches the 200 responses. Env: DURATION (default 15s), WARMUP (10s of single messages and then of
+# batches, on every instance, before anything is measured), CONNECTIONS (32), THREADS (2), PORT (5199),
 # RANDOM_IDS=1 for random messageIds as Segment sends them (the default is a counter per wrk thread).
 # Options: --provider sqlite (default) | postgres — PostgreSQL runs as a private server started here (default
 # durability: fsync and synchronous_commit on), removed at the end; --instances 2 starts a second Portal on the same
@@ -25,6 +26,7 @@ done
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DURATION="${DURATION:-15s}"
+WARMUP="${WARMUP:-10s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 THREADS="${THREADS:-2}"
 PORT="${PORT:-5199}"
@@ -115,9 +117,18 @@ run() { # name, then wrk args (the last one the URL); with two instances a secon
   fi
 }
 
-echo "Warming up (JIT, connection pools)…"
-PREFIX=warm BATCH=1 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$LUA" "$URL" >/dev/null 2>&1
-wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$URL/healthz" >/dev/null 2>&1
+# Every instance, both shapes, long enough for .NET's tiered JIT to finish the hot paths. Warming only the first
+# instance (3 s, as this script once did) left the second to compile its code during (b): p99 was ~730 ms there.
+warm() { # url, prefix
+  PREFIX="$2" BATCH=1 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$LUA" "$1" >/dev/null 2>&1
+  PREFIX="${2}b" BATCH=$BATCH_SIZE wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$LUA" "$1" >/dev/null 2>&1
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$1/healthz" >/dev/null 2>&1
+}
+echo "Warming up every instance for 2 x $WARMUP (JIT, connection pools)…"
+warm "$URL" warm &
+WARM_PID=$!
+[[ $INSTANCES == 2 ]] && warm "$URL2" warm2
+wait "$WARM_PID"
 
 echo "(a) GET /healthz for $DURATION…"
 cat >"$WORK/healthz.lua" <<'LUA'
