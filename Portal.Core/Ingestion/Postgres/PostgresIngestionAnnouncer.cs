@@ -103,7 +103,7 @@ public sealed partial class PostgresIngestionAnnouncer(
             };
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The data is committed; only other instances' pages miss this refresh (they catch up at the next announcement).
             LogAnnounceFailed(logger, ex);
