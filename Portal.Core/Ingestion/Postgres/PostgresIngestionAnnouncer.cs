@@ -86,11 +86,13 @@ public sealed partial class PostgresIngestionAnnouncer(
         try
         {
             await using var connection = await postgres.DataSource.OpenConnectionAsync(cancellationToken);
-            await using var batch = new NpgsqlBatch(connection)
+            // SET LOCAL, in a transaction of its own: the setting ends with it and never reaches a pooled connection's next user.
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using var batch = new NpgsqlBatch(connection, transaction)
             {
                 BatchCommands =
                 {
-                    new NpgsqlBatchCommand("SET synchronous_commit TO off"),
+                    new NpgsqlBatchCommand("SET LOCAL synchronous_commit TO off"),
                     new NpgsqlBatchCommand("SELECT pg_notify($1, $2)")
                     {
                         Parameters =
@@ -102,6 +104,7 @@ public sealed partial class PostgresIngestionAnnouncer(
                 },
             };
             await batch.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
