@@ -7,10 +7,11 @@ using Portal.Core.Metadata;
 namespace Portal.Core.Ingestion.Postgres;
 
 /// <summary>
-/// The writer's side of PostgreSQL. A group commit is a handful of round trips whatever its size: one
-/// <c>INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING</c> for the events (the unique
-/// (ApplicationId, MessageId) index makes a message stored once even when two instances write it at the same
-/// moment: the second waits for the first and then skips it), then array upserts for entities, catalogue and log.
+/// The writer's side of PostgreSQL. A group commit is two round trips whatever its size (more only when traits are merged):
+/// <c>BEGIN</c> and one <c>INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING</c> for the events (the
+/// unique (ApplicationId, MessageId) index makes a message stored once even when two instances write it at the same
+/// moment: the second waits for the first and then skips it), then array upserts for entities, catalogue and log with
+/// <c>COMMIT</c> behind them.
 /// </summary>
 /// <remarks>
 /// Several instances write the same tables, so every multi-row statement goes in key order (rows are locked in
@@ -98,7 +99,8 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
         var connection = await ConnectionAsync(cancellationToken);
         try
         {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            // BEGIN goes with the events and COMMIT with the rest: a group commit is two round trips, not three. Npgsql's
+            // transaction object would send COMMIT on its own; raw statements let it ride in the last batch.
             plan.Resolve(await InsertEventsAsync(connection, plan.Events, cancellationToken));
 
             var aggregate = plan.Aggregate;
@@ -114,6 +116,7 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
             await memory.Catalogue.LoadMissingAsync(aggregate, group => LoadFieldsAsync(connection, group, cancellationToken));
             var catalogue = CataloguePlan.Build(aggregate, memory.Catalogue, memory.Fields, plan.FlushEntityCounts, plan.Now);
 
+            var conflicts = new List<(FieldKey Key, int TypesSeen)>();
             await using (var batch = new NpgsqlBatch(connection))
             {
                 // Tables in the same order on every path (events, visitors, accounts, fields, …): instances never deadlock.
@@ -129,53 +132,67 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
                     batch.BatchCommands.Add(Command("""UPDATE "ApiKeys" SET "LastUsedAt" = $1 WHERE "Id" = ANY($2)""",
                         Utc(plan.Now), plan.KeysToTouch.ToArray()));
                 }
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
 
-                var conflicts = new List<(FieldKey Key, int TypesSeen)>();
-                // Empty only when a flush found nothing left to write (its rows erased meanwhile).
-                if (batch.BatchCommands.Count > 0)
+                await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+                var planned = catalogue.Fields.ToDictionary(f => f.Key, f => f.TypesSeen);
+                do
                 {
-                    await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+                    // The field upsert's RETURNING is the only six-column result.
+                    if (reader.FieldCount != 6) continue;
+                    while (await reader.ReadAsync(cancellationToken))
                     {
-                        var planned = catalogue.Fields.ToDictionary(f => f.Key, f => f.TypesSeen);
-                        do
-                        {
-                            // The field upsert's RETURNING is the only six-column result.
-                            if (reader.FieldCount != 6) continue;
-                            while (await reader.ReadAsync(cancellationToken))
-                            {
-                                var key = new FieldKey(reader.GetGuid(0), (FieldKind)reader.GetInt32(1), reader.GetString(2), reader.GetString(3), reader.GetString(4));
-                                var typesSeen = reader.GetInt32(5);
-                                // Another instance saw more types than this one knew of: the inferred type must say so too.
-                                if (planned.TryGetValue(key, out var mine) && mine != typesSeen) conflicts.Add((key, typesSeen));
-                            }
-                        }
-                        while (await reader.NextResultAsync(cancellationToken));
+                        var key = new FieldKey(reader.GetGuid(0), (FieldKind)reader.GetInt32(1), reader.GetString(2), reader.GetString(3), reader.GetString(4));
+                        var typesSeen = reader.GetInt32(5);
+                        // Another instance saw more types than this one knew of: the inferred type must say so too.
+                        if (planned.TryGetValue(key, out var mine) && mine != typesSeen) conflicts.Add((key, typesSeen));
                     }
                 }
-                foreach (var (key, typesSeen) in conflicts) await FixInferredTypeAsync(connection, memory.Catalogue, key, typesSeen, cancellationToken);
+                // Reading to the end is what surfaces a failed COMMIT.
+                while (await reader.NextResultAsync(cancellationToken));
             }
 
-            await transaction.CommitAsync(cancellationToken);
-            // A commit that only flushes waiting counts has no news for other instances.
+            // Committed. A commit that only flushes waiting counts has no news for other instances.
             if (plan.ApplicationIds.Count > 0) announcer.Committed(plan.ApplicationIds, plan.StoredCount, catalogue.NewFields);
             memory.Visitors.Committed(visitorWrites);
             memory.Accounts.Committed(accountWrites);
             memory.Fields.Committed(catalogue.Writes);
+            await FixInferredTypesAsync(connection, memory.Catalogue, conflicts);
             return catalogue.NewFields;
         }
         catch
         {
-            // A broken connection is replaced on the next batch.
+            // A broken connection is replaced on the next batch; an open one must not carry the failed transaction into it.
             if (connection.FullState.HasFlag(System.Data.ConnectionState.Broken) || connection.State != System.Data.ConnectionState.Open)
                 await DropConnectionAsync();
+            else await RollBackAsync(connection);
             throw;
+        }
+    }
+
+    private async Task RollBackAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+            await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogDebug(ex, "Rolling back a failed ingestion transaction failed; the connection is replaced");
+            await DropConnectionAsync();
         }
     }
 
     private static async Task<bool[]> InsertEventsAsync(NpgsqlConnection connection, IReadOnlyList<PlannedEvent> events, CancellationToken cancellationToken)
     {
         var stored = new bool[events.Count];
-        if (events.Count == 0) return stored;
+        if (events.Count == 0)
+        {
+            await using var begin = new NpgsqlCommand("BEGIN", connection);
+            await begin.ExecuteNonQueryAsync(cancellationToken);
+            return stored;
+        }
         // Key order, so two instances inserting overlapping messageIds wait on each other instead of deadlocking.
         var order = Enumerable.Range(0, events.Count).ToArray();
         Array.Sort(order, (x, y) =>
@@ -211,12 +228,18 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
             originals[i] = message.OriginalTimestamp is { } original ? Utc(original) : null;
         }
 
-        await using var command = new NpgsqlCommand(InsertEvents, connection);
-        Add(command.Parameters, apps, ids, types, names, visitors, accounts, payloads, timestamps, received, groupTypes, originals);
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { new NpgsqlBatchCommand("BEGIN") } };
+        var insert = new NpgsqlBatchCommand(InsertEvents);
+        Add(insert.Parameters, apps, ids, types, names, visitors, accounts, payloads, timestamps, received, groupTypes, originals);
+        batch.BatchCommands.Add(insert);
         var inserted = new HashSet<(Guid, string)>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken)) inserted.Add((reader.GetGuid(0), reader.GetString(1)));
+            do
+            {
+                while (await reader.ReadAsync(cancellationToken)) inserted.Add((reader.GetGuid(0), reader.GetString(1)));
+            }
+            while (await reader.NextResultAsync(cancellationToken));
         }
         // The same messageId twice in one batch is inserted once: the first in request order is the stored one.
         for (var i = 0; i < n; i++) stored[i] = inserted.Remove((events[i].ApplicationId, events[i].Message.MessageId));
@@ -288,6 +311,27 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) fields.Add(new StoredField(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3)));
         return fields;
+    }
+
+    /// <summary>
+    /// After the commit, each on its own: the batch is stored whatever becomes of these, and a failed one is mended by the
+    /// next batch that sees the field (the memory already holds the types the other instance saw).
+    /// </summary>
+    private async Task FixInferredTypesAsync(NpgsqlConnection connection, FieldCatalogueCache cache, List<(FieldKey Key, int TypesSeen)> conflicts)
+    {
+        foreach (var (key, typesSeen) in conflicts)
+        {
+            try
+            {
+                await FixInferredTypeAsync(connection, cache, key, typesSeen, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+            {
+                logger.LogWarning(ex, "Correcting a field's inferred type after a commit failed; the next batch that sees it corrects it");
+                if (connection.State != System.Data.ConnectionState.Open) await DropConnectionAsync();
+                return;
+            }
+        }
     }
 
     private static async Task FixInferredTypeAsync(NpgsqlConnection connection, FieldCatalogueCache cache, FieldKey key, int typesSeen, CancellationToken cancellationToken)
