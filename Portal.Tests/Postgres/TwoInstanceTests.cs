@@ -111,6 +111,22 @@ public sealed class TwoInstanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ATypeSeenOnlyByAStillDecidesTheInferredTypeWhenBWritesTheFieldAgain()
+    {
+        var key = await NewKeyOnAAsync();
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(_urlB, key.Key, "t-1", """{"seats":5}""")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(_urlA, key.Key, "t-2", """{"seats":"five"}""")).StatusCode);
+
+        // B remembers integers only; its float is a new type to it, so it writes the field at once and learns of A's text.
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(_urlB, key.Key, "t-3", """{"seats":5.5}""")).StatusCode);
+
+        await using var db = await DbAsync(_a);
+        var field = await db.MetadataFields.SingleAsync(f => f.ApplicationId == key.ApplicationId && f.Name == "seats");
+        Assert.Equal(FieldTypeInference.Bit(FieldType.Integer) | FieldTypeInference.Bit(FieldType.Text) | FieldTypeInference.Bit(FieldType.Float), field.TypesSeen);
+        Assert.Equal(FieldType.Text, field.InferredType);
+    }
+
+    [Fact]
     public async Task ManyCommitsOnAReachBAsAnnouncementsThatCountEveryStoredEvent()
     {
         var key = await NewKeyOnAAsync();

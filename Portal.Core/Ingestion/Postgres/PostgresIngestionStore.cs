@@ -314,36 +314,34 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
     }
 
     /// <summary>
-    /// After the commit, each on its own: the batch is stored whatever becomes of these, and a failed one is mended by the
-    /// next batch that sees the field (the memory already holds the types the other instance saw).
+    /// After the commit, when another instance saw more types of a field than this one knew of: the memory learns them first,
+    /// then each row's inferred type is corrected on its own. The batch is stored whatever becomes of these; a correction that
+    /// fails is made by the next batch that writes the field, from the corrected memory.
     /// </summary>
     private async Task FixInferredTypesAsync(NpgsqlConnection connection, FieldCatalogueCache cache, List<(FieldKey Key, int TypesSeen)> conflicts)
     {
         foreach (var (key, typesSeen) in conflicts)
         {
-            try
+            // A flushed row's group may not be in memory (it was forgotten after a failed batch): it is read again when next needed.
+            var group = new FieldGroupKey(key.App, key.Kind, key.GroupType);
+            if (cache.IsLoaded(group) && cache.Group(group).TryGet(key.EventName, key.Name, out var state)) state.TypesSeen = typesSeen;
+        }
+        try
+        {
+            foreach (var (key, typesSeen) in conflicts)
             {
-                await FixInferredTypeAsync(connection, cache, key, typesSeen, CancellationToken.None);
-            }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
-            {
-                logger.LogWarning(ex, "Correcting a field's inferred type after a commit failed; the next batch that sees it corrects it");
-                if (connection.State != System.Data.ConnectionState.Open) await DropConnectionAsync();
-                return;
+                await using var command = Single(connection, """
+                    UPDATE "MetadataFields" SET "InferredType" = $6
+                    WHERE "ApplicationId" = $1 AND "Kind" = $2 AND "GroupType" = $3 AND "EventName" = $4 AND "Name" = $5
+                    """, key.App, (int)key.Kind, key.GroupType, key.EventName, key.Name, (int)FieldTypeInference.Infer(typesSeen));
+                await command.ExecuteNonQueryAsync(CancellationToken.None);
             }
         }
-    }
-
-    private static async Task FixInferredTypeAsync(NpgsqlConnection connection, FieldCatalogueCache cache, FieldKey key, int typesSeen, CancellationToken cancellationToken)
-    {
-        // A flushed row's group may not be in memory (it was forgotten after a failed batch): it is read again when next needed.
-        var group = new FieldGroupKey(key.App, key.Kind, key.GroupType);
-        if (cache.IsLoaded(group) && cache.Group(group).TryGet(key.EventName, key.Name, out var state)) state.TypesSeen = typesSeen;
-        await using var command = Single(connection, """
-            UPDATE "MetadataFields" SET "InferredType" = $6
-            WHERE "ApplicationId" = $1 AND "Kind" = $2 AND "GroupType" = $3 AND "EventName" = $4 AND "Name" = $5
-            """, key.App, (int)key.Kind, key.GroupType, key.EventName, key.Name, (int)FieldTypeInference.Infer(typesSeen));
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Correcting a field's inferred type after a commit failed; the next batch that writes the field corrects it");
+            if (connection.State != System.Data.ConnectionState.Open) await DropConnectionAsync();
+        }
     }
 
     private static NpgsqlBatchCommand FieldsCommand(List<FieldUpsert> fields)
