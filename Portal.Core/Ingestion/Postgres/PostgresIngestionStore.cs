@@ -7,7 +7,7 @@ using Portal.Core.Metadata;
 namespace Portal.Core.Ingestion.Postgres;
 
 /// <summary>
-/// The writer's side of PostgreSQL. A group commit is two round trips whatever its size (more only when traits are merged):
+/// The writer's side of PostgreSQL. A group commit is two round trips whatever its size (three when traits are merged):
 /// <c>BEGIN</c> and one <c>INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING</c> for the events (the
 /// unique (ApplicationId, MessageId) index makes a message stored once even when two instances write it at the same
 /// moment: the second waits for the first and then skips it), then array upserts for entities, catalogue and log with
@@ -108,10 +108,10 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
             var accountWrites = memory.Accounts.Plan(aggregate.Accounts, plan.FlushEntityCounts);
             var visitors = visitorWrites.Writes;
             var accounts = accountWrites.Writes;
-            // Metadata is merged under the row locks the touch takes, which needs a round trip of its own; a batch
-            // without traits (track events) sends its touches with everything else below.
+            // Metadata is merged under the row locks the touch takes, which needs a round trip of its own (the merged rows are
+            // written in the last batch); a batch without traits (track events) sends its touches with everything else below.
             var merge = visitors.Exists(v => v.Change.Fields is not null) || accounts.Exists(a => a.Change.Fields is not null);
-            if (merge) await WriteEntitiesAsync(connection, visitors, accounts, cancellationToken);
+            var merges = merge ? await TouchAndMergeAsync(connection, visitors, accounts, cancellationToken) : [];
 
             await memory.Catalogue.LoadMissingAsync(aggregate, group => LoadFieldsAsync(connection, group, cancellationToken));
             var catalogue = CataloguePlan.Build(aggregate, memory.Catalogue, memory.Fields, plan.FlushEntityCounts, plan.Now);
@@ -121,6 +121,7 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
             {
                 // Tables in the same order on every path (events, visitors, accounts, fields, …): instances never deadlock.
                 if (!merge) AddTouches(batch, visitors, accounts);
+                foreach (var command in merges) batch.BatchCommands.Add(command);
                 if (catalogue.Fields.Count > 0) batch.BatchCommands.Add(FieldsCommand(catalogue.Fields));
                 if (catalogue.Overflows.Count > 0) batch.BatchCommands.Add(OverflowsCommand(catalogue.Overflows));
                 if (aggregate.Links.Count > 0) batch.BatchCommands.Add(LinksCommand(aggregate.Links, plan.Now));
@@ -246,60 +247,73 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
         return stored;
     }
 
-    private static async Task WriteEntitiesAsync(NpgsqlConnection connection, List<(Guid App, string Id, EntityChange Change)> visitors,
+    /// <summary>
+    /// The touches of a batch that brings traits, in a round trip of their own: the upsert locks each row (new or existing)
+    /// until commit and returns its metadata, so the merge is safe across instances. Returns the updates that write the
+    /// merged metadata, for the last batch.
+    /// </summary>
+    private static async Task<List<NpgsqlBatchCommand>> TouchAndMergeAsync(NpgsqlConnection connection, List<(Guid App, string Id, EntityChange Change)> visitors,
         List<(Guid App, string Id, EntityChange Change)> accounts, CancellationToken cancellationToken)
     {
         await using (var batch = new NpgsqlBatch(connection))
         {
-            // The upsert locks each row (new or existing) until commit, so the metadata merge below is safe across instances.
-            AddTouches(batch, visitors, accounts);
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            AddTouches(batch, visitors, accounts, returnMetadata: true);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            var results = new List<string>();
+            if (visitors.Count > 0) results.Add("Visitors");
+            if (accounts.Count > 0) results.Add("Accounts");
+            var visitorRows = new Dictionary<(Guid, string), string>();
+            var accountRows = new Dictionary<(Guid, string), string>();
+            foreach (var table in results)
+            {
+                var rows = table == "Visitors" ? visitorRows : accountRows;
+                while (await reader.ReadAsync(cancellationToken)) rows[(reader.GetGuid(0), reader.GetString(1))] = reader.GetString(2);
+                await reader.NextResultAsync(cancellationToken);
+            }
+            return [.. new[] { MergeCommand("Visitors", "VisitorId", visitors, visitorRows), MergeCommand("Accounts", "AccountId", accounts, accountRows) }
+                .OfType<NpgsqlBatchCommand>()];
         }
-        await MergeMetadataAsync(connection, "Visitors", "VisitorId", visitors, cancellationToken);
-        await MergeMetadataAsync(connection, "Accounts", "AccountId", accounts, cancellationToken);
     }
 
     private static void AddTouches(NpgsqlBatch batch, List<(Guid App, string Id, EntityChange Change)> visitors,
-        List<(Guid App, string Id, EntityChange Change)> accounts)
+        List<(Guid App, string Id, EntityChange Change)> accounts, bool returnMetadata = false)
     {
         if (visitors.Count > 0)
-            batch.BatchCommands.Add(Command(TouchVisitors, visitors.Select(v => v.App).ToArray(), visitors.Select(v => v.Id).ToArray(),
+            batch.BatchCommands.Add(Command(returnMetadata ? TouchVisitors + Returning("VisitorId") : TouchVisitors,
+                visitors.Select(v => v.App).ToArray(), visitors.Select(v => v.Id).ToArray(),
                 visitors.Select(v => Utc(v.Change.First)).ToArray(), visitors.Select(v => Utc(v.Change.Last)).ToArray(),
                 visitors.Select(v => v.Change.Events).ToArray(), visitors.Select(v => v.Change.DayCount).ToArray(),
                 visitors.Select(v => v.Change.LastDay).ToArray()));
         if (accounts.Count > 0)
-            batch.BatchCommands.Add(Command(TouchAccounts, accounts.Select(a => a.App).ToArray(), accounts.Select(a => a.Id).ToArray(),
+            batch.BatchCommands.Add(Command(returnMetadata ? TouchAccounts + Returning("AccountId") : TouchAccounts,
+                accounts.Select(a => a.App).ToArray(), accounts.Select(a => a.Id).ToArray(),
                 accounts.Select(a => a.Change.HasMetadata).ToArray(), accounts.Select(a => Utc(a.Change.First)).ToArray(),
                 accounts.Select(a => Utc(a.Change.Last)).ToArray(), accounts.Select(a => a.Change.Events).ToArray(),
                 accounts.Select(a => a.Change.DayCount).ToArray(), accounts.Select(a => a.Change.LastDay).ToArray()));
     }
 
-    private static async Task MergeMetadataAsync(NpgsqlConnection connection, string table, string idColumn,
-        List<(Guid App, string Id, EntityChange Change)> entities, CancellationToken cancellationToken)
+    // The row as the upsert left it: its metadata is the stored one (a new row's is '{}').
+    private static string Returning(string idColumn) => $"""
+
+        RETURNING "ApplicationId", "{idColumn}", "MetadataJson"
+        """;
+
+    /// <summary>The update writing the merged metadata (and names) of the entities that brought traits, or null when none did.</summary>
+    private static NpgsqlBatchCommand? MergeCommand(string table, string idColumn, List<(Guid App, string Id, EntityChange Change)> entities,
+        Dictionary<(Guid, string), string> existing)
     {
         var withFields = entities.Where(e => e.Change.Fields is not null).ToList();
-        if (withFields.Count == 0) return;
-        var apps = withFields.Select(e => e.App).ToArray();
-        var ids = withFields.Select(e => e.Id).ToArray();
-        var existing = new Dictionary<(Guid, string), string>();
-        await using (var select = Single(connection, $"""
-            SELECT t."ApplicationId", t."{idColumn}", t."MetadataJson" FROM "{table}" t
-            JOIN unnest($1::uuid[], $2::text[]) AS k(a, i) ON t."ApplicationId" = k.a AND t."{idColumn}" = k.i
-            """, apps, ids))
-        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken)) existing[(reader.GetGuid(0), reader.GetString(1))] = reader.GetString(2);
-        }
+        if (withFields.Count == 0) return null;
         var merged = withFields.Select(e => MetadataMerge.Apply(existing.GetValueOrDefault((e.App, e.Id)), e.Change.Fields!)).ToArray();
         var names = withFields.Select(e => EntityNames.From(e.Change)).ToArray();
         // Accounts keep a name only; visitors a name and an email.
         var email = table == "Visitors" ? """, "Email" = COALESCE(k.e, t."Email")""" : "";
-        await using var update = Single(connection, $"""
+        return Command($"""
             UPDATE "{table}" t SET "MetadataJson" = k.m, "DisplayName" = COALESCE(k.n, t."DisplayName"){email}
             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS k(a, i, m, n, e)
             WHERE t."ApplicationId" = k.a AND t."{idColumn}" = k.i
-            """, apps, ids, merged, names.Select(n => n.Name).ToArray(), names.Select(n => n.Email).ToArray());
-        await update.ExecuteNonQueryAsync(cancellationToken);
+            """, withFields.Select(e => e.App).ToArray(), withFields.Select(e => e.Id).ToArray(), merged,
+            names.Select(n => n.Name).ToArray(), names.Select(n => n.Email).ToArray());
     }
 
     private static async ValueTask<IReadOnlyList<StoredField>> LoadFieldsAsync(NpgsqlConnection connection, FieldGroupKey group, CancellationToken cancellationToken)
