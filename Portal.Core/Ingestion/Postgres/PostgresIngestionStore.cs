@@ -255,24 +255,22 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
     private static async Task<List<NpgsqlBatchCommand>> TouchAndMergeAsync(NpgsqlConnection connection, List<(Guid App, string Id, EntityChange Change)> visitors,
         List<(Guid App, string Id, EntityChange Change)> accounts, CancellationToken cancellationToken)
     {
-        await using (var batch = new NpgsqlBatch(connection))
-        {
-            AddTouches(batch, visitors, accounts, returnMetadata: true);
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            var results = new List<string>();
-            if (visitors.Count > 0) results.Add("Visitors");
-            if (accounts.Count > 0) results.Add("Accounts");
-            var visitorRows = new Dictionary<(Guid, string), string>();
-            var accountRows = new Dictionary<(Guid, string), string>();
-            foreach (var table in results)
-            {
-                var rows = table == "Visitors" ? visitorRows : accountRows;
-                while (await reader.ReadAsync(cancellationToken)) rows[(reader.GetGuid(0), reader.GetString(1))] = reader.GetString(2);
-                await reader.NextResultAsync(cancellationToken);
-            }
-            return [.. new[] { MergeCommand("Visitors", "VisitorId", visitors, visitorRows), MergeCommand("Accounts", "AccountId", accounts, accountRows) }
-                .OfType<NpgsqlBatchCommand>()];
-        }
+        await using var batch = new NpgsqlBatch(connection);
+        AddTouches(batch, visitors, accounts, returnMetadata: true);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        // One result per touch, visitors first.
+        var visitorRows = visitors.Count > 0 ? await MetadataAsync(reader, cancellationToken) : [];
+        var accountRows = accounts.Count > 0 ? await MetadataAsync(reader, cancellationToken) : [];
+        return [.. new[] { MergeCommand("Visitors", "VisitorId", visitors, visitorRows), MergeCommand("Accounts", "AccountId", accounts, accountRows) }
+            .OfType<NpgsqlBatchCommand>()];
+    }
+
+    private static async Task<Dictionary<(Guid, string), string>> MetadataAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var rows = new Dictionary<(Guid, string), string>();
+        while (await reader.ReadAsync(cancellationToken)) rows[(reader.GetGuid(0), reader.GetString(1))] = reader.GetString(2);
+        await reader.NextResultAsync(cancellationToken);
+        return rows;
     }
 
     private static void AddTouches(NpgsqlBatch batch, List<(Guid App, string Id, EntityChange Change)> visitors,
