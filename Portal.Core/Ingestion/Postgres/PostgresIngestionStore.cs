@@ -277,24 +277,23 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
         List<(Guid App, string Id, EntityChange Change)> accounts, bool returnMetadata = false)
     {
         if (visitors.Count > 0)
-            batch.BatchCommands.Add(Command(returnMetadata ? TouchVisitors + Returning("VisitorId") : TouchVisitors,
+            batch.BatchCommands.Add(Command(returnMetadata ? TouchVisitorsReturningMetadata : TouchVisitors,
                 visitors.Select(v => v.App).ToArray(), visitors.Select(v => v.Id).ToArray(),
                 visitors.Select(v => Utc(v.Change.First)).ToArray(), visitors.Select(v => Utc(v.Change.Last)).ToArray(),
                 visitors.Select(v => v.Change.Events).ToArray(), visitors.Select(v => v.Change.DayCount).ToArray(),
                 visitors.Select(v => v.Change.LastDay).ToArray()));
         if (accounts.Count > 0)
-            batch.BatchCommands.Add(Command(returnMetadata ? TouchAccounts + Returning("AccountId") : TouchAccounts,
+            batch.BatchCommands.Add(Command(returnMetadata ? TouchAccountsReturningMetadata : TouchAccounts,
                 accounts.Select(a => a.App).ToArray(), accounts.Select(a => a.Id).ToArray(),
                 accounts.Select(a => a.Change.HasMetadata).ToArray(), accounts.Select(a => Utc(a.Change.First)).ToArray(),
                 accounts.Select(a => Utc(a.Change.Last)).ToArray(), accounts.Select(a => a.Change.Events).ToArray(),
                 accounts.Select(a => a.Change.DayCount).ToArray(), accounts.Select(a => a.Change.LastDay).ToArray()));
     }
 
-    // The row as the upsert left it: its metadata is the stored one (a new row's is '{}').
-    private static string Returning(string idColumn) => $"""
-
-        RETURNING "ApplicationId", "{idColumn}", "MetadataJson"
-        """;
+    // The row as the upsert left it: its metadata is the stored one (a new row's is '{}'). Built once: the text is the
+    // auto-prepared statement's key.
+    private static readonly string TouchVisitorsReturningMetadata = TouchVisitors + "\nRETURNING \"ApplicationId\", \"VisitorId\", \"MetadataJson\"";
+    private static readonly string TouchAccountsReturningMetadata = TouchAccounts + "\nRETURNING \"ApplicationId\", \"AccountId\", \"MetadataJson\"";
 
     /// <summary>The update writing the merged metadata (and names) of the entities that brought traits, or null when none did.</summary>
     private static NpgsqlBatchCommand? MergeCommand(string table, string idColumn, List<(Guid App, string Id, EntityChange Change)> entities,
