@@ -18,6 +18,7 @@ internal sealed class IngestionBatchPlan
     private readonly List<PlannedEvent> _outbox;
     private readonly int _outboxEntryMessages;
     private List<PlannedOutboxEntry>? _outboxEntries;
+    private bool[]? _allStored;
     private readonly IngestionResult[] _results;
     private bool _resolved;
 
@@ -88,7 +89,7 @@ internal sealed class IngestionBatchPlan
         if (_resolved) throw new InvalidOperationException("The plan is already resolved.");
         _resolved = true;
 
-        var allStored = new bool[_items.Count];
+        var allStored = _allStored = new bool[_items.Count];
         Array.Fill(allStored, true);
         for (var e = 0; e < _events.Count; e++)
         {
@@ -128,6 +129,16 @@ internal sealed class IngestionBatchPlan
     private List<PlannedOutboxEntry> PlanOutboxEntries()
     {
         var entries = new List<PlannedOutboxEntry>();
+        if (_outbox.Count == 0) return entries;
+        // Requests whose entries were packed on their own thread: those entries as they are, and their leading messages
+        // skipped below (every message of such a request was stored, so its outbox messages are its messages, in order).
+        int[]? skip = null;
+        for (var i = 0; i < _items.Count; i++)
+        {
+            if (_items[i] is not MessagesWorkItem { Forward: true, Packed: { } packed } || !_allStored![i]) continue;
+            entries.AddRange(packed.Entries);
+            (skip ??= new int[_items.Count])[i] = packed.Messages;
+        }
         // Not GroupBy: its groups grow arrays of events that, for a large commit, land on the large object heap.
         var applications = new List<Guid>();
         foreach (var planned in _outbox)
@@ -140,6 +151,11 @@ internal sealed class IngestionBatchPlan
             foreach (var planned in _outbox)
             {
                 if (planned.ApplicationId != application) continue;
+                if (skip is not null && skip[planned.ItemIndex] > 0)
+                {
+                    skip[planned.ItemIndex]--;
+                    continue;
+                }
                 var json = planned.Message.RawJson;
                 if (messages.Count > 0 && (messages.Count >= _outboxEntryMessages || bytes + json.Length > MaxOutboxEntryBytes))
                 {
@@ -152,6 +168,7 @@ internal sealed class IngestionBatchPlan
                 ids.Add(planned.Message.MessageId);
                 bytes += json.Length;
             }
+            if (messages.Count == 0) continue;
             entries.Add(new PlannedOutboxEntry(application, Forwarding.OutboxBody.Ids(ids), ids.Count, Forwarding.OutboxBody.Pack(messages)));
             messages.Clear();
             ids.Clear();

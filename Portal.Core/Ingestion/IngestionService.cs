@@ -9,7 +9,8 @@ namespace Portal.Core.Ingestion;
 /// group-commit writer, and return once they are committed. The caller must keep <c>body</c> unchanged
 /// until the returned task completes (the writer logs it from that memory).
 /// </summary>
-public sealed class IngestionService(IngestionQueue queue, IOptions<IngestionOptions> options, TimeProvider time)
+public sealed class IngestionService(
+    IngestionQueue queue, IOptions<IngestionOptions> options, IOptions<Forwarding.ForwardingOptions> forwarding, TimeProvider time)
 {
     private readonly SegmentBodyParser _segment = new(options.Value);
     private readonly AgentBodyParser _agent = new(options.Value);
@@ -55,11 +56,13 @@ public sealed class IngestionService(IngestionQueue queue, IOptions<IngestionOpt
         if (parsed.Error is { } error) return RejectAsync(key, source, 400, IngestionStatus.BadRequest, error, body, ParsedBody.Failed(error, body));
         var aggregate = new BatchAggregate();
         foreach (var message in parsed.Messages) aggregate.Add(key.ApplicationId, message);
+        var forward = key.Forwards && source == GroupTypes.Segment;
         var item = new MessagesWorkItem
         {
             ApplicationId = key.ApplicationId, KeyId = key.KeyId, KeyHint = key.Hint, Source = source,
             ReceivedAt = receivedAt, Parsed = parsed, Body = body, Aggregate = aggregate,
-            Forward = key.Forwards && source == GroupTypes.Segment,
+            Forward = forward,
+            Packed = forward ? PackedOutbox.Of(key.ApplicationId, parsed.Messages, forwarding.Value.MessagesPerEntry) : null,
         };
         return queue.TryEnqueue(item) ? item.Completion.Task : Task.FromResult(Unavailable(parsed));
     }

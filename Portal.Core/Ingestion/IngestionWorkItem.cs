@@ -40,6 +40,9 @@ internal sealed class MessagesWorkItem : RequestWorkItem
 
     /// <summary>The application forwards to Pendo: the messages this request stores go into the outbox in the same commit.</summary>
     public bool Forward { get; init; }
+
+    /// <summary>With <see cref="Forward"/>: the request's full outbox entries, packed on the request thread (see <see cref="PackedOutbox"/>).</summary>
+    public PackedOutbox? Packed { get; init; }
 }
 
 /// <summary>A request refused before the writer (bad body, wrong signature, too large): only its log entry is written.</summary>

@@ -39,6 +39,22 @@ public class ForwardingBatchTests : ForwardingTestBase
     }
 
     [Fact]
+    public async Task ABatchHoldingAMessageAlreadyStoredIsQueuedWithoutItAndEveryMessageReachesPendoOnce()
+    {
+        await Pendo.StartAsync();
+        await EnableAsync();
+        await SendAsync(Track("b-2"));
+        var batch = Enumerable.Range(1, 7).Select(i => Track($"b-{i}")).ToList();
+
+        var result = await SendAsync("[" + string.Join(",", batch) + "]");
+
+        Assert.Equal(1, result.Outcomes.Count(o => o.Outcome == Portal.Core.Ingestion.MessageOutcomeKind.Duplicate));
+        Assert.Equal([1, 3, 3], (await EntriesAsync()).Select(e => e.Count));
+        Assert.Equal(7, await DeliverAsync());
+        Assert.Equal(Enumerable.Range(1, 7).Select(i => $"b-{i}"), Pendo.DeliveredIds.Order());
+    }
+
+    [Fact]
     public async Task AnEntryLargerThanARequestIsCutIntoRequestsOfTheSendersBytes()
     {
         await Pendo.StartAsync();

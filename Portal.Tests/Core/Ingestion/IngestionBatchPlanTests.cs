@@ -133,13 +133,65 @@ public sealed class IngestionBatchPlanTests
         Assert.Equal(["a1", "a2"], System.Text.Json.JsonDocument.Parse(body).RootElement.EnumerateArray().Select(m => m.GetProperty("messageId").GetString()));
     }
 
-    private static MessagesWorkItem Request(string json, Guid? application = null, bool forward = false)
+    [Fact]
+    public void ARequestThatFillsEntriesIsPackedOnItsOwnAndOnlyItsTailIsLeftForTheWriter()
+    {
+        var item = Request(Tracks("p", 5), forward: true, entryMessages: 2);
+
+        var packed = Assert.IsType<PackedOutbox>(item.Packed);
+        Assert.Equal(4, packed.Messages);
+        Assert.Equal(["[\"p1\",\"p2\"]", "[\"p3\",\"p4\"]"], packed.Entries.Select(e => e.MessageIds));
+        Assert.Equal(["p3", "p4"], MessageIdsIn(packed.Entries[1]));
+        Assert.Null(Request(Tracks("q", 1), forward: true, entryMessages: 2).Packed);
+        Assert.Null(Request(Tracks("r", 5), forward: false, entryMessages: 2).Packed);
+    }
+
+    [Fact]
+    public void APackedRequestWhoseMessagesAreAllStoredBringsItsEntriesAndItsTailJoinsTheCommitsOtherMessages()
+    {
+        var packed = Request(Tracks("p", 5), forward: true, entryMessages: 2);
+        var single = Request(Tracks("s", 1), forward: true, entryMessages: 2);
+        var plan = new IngestionBatchPlan([packed, single], Now, [], 32_768, outboxEntryMessages: 2);
+
+        plan.Resolve([true, true, true, true, true, true]);
+
+        Assert.Same(packed.Packed!.Entries[0], plan.OutboxEntries[0]);
+        Assert.Same(packed.Packed!.Entries[1], plan.OutboxEntries[1]);
+        Assert.Equal(["[\"p5\",\"s1\"]"], plan.OutboxEntries.Skip(2).Select(e => e.MessageIds));
+        Assert.Equal(["p5", "s1"], MessageIdsIn(plan.OutboxEntries[2]));
+    }
+
+    [Fact]
+    public void APackedRequestWithADuplicateIsPackedAgainByTheWriterWithoutIt()
+    {
+        var packed = Request(Tracks("p", 4), forward: true, entryMessages: 2);
+        var plan = new IngestionBatchPlan([packed], Now, [], 32_768, outboxEntryMessages: 2);
+
+        plan.Resolve([true, false, true, true]);
+
+        Assert.DoesNotContain(plan.OutboxEntries, e => packed.Packed!.Entries.Contains(e));
+        Assert.Equal(["[\"p1\",\"p3\"]", "[\"p4\"]"], plan.OutboxEntries.Select(e => e.MessageIds));
+        Assert.Equal(["p1", "p3"], MessageIdsIn(plan.OutboxEntries[0]));
+    }
+
+    private static string Tracks(string prefix, int count) =>
+        "[" + string.Join(",", Enumerable.Range(1, count).Select(i => $$"""{"type":"track","event":"A","userId":"u1","messageId":"{{prefix}}{{i}}"}""")) + "]";
+
+    private static IEnumerable<string?> MessageIdsIn(PlannedOutboxEntry entry) =>
+        System.Text.Json.JsonDocument.Parse(Portal.Core.Forwarding.OutboxBody.Unpack(entry.Body)).RootElement.EnumerateArray().Select(m => m.GetProperty("messageId").GetString());
+
+    /// <summary>A request as <see cref="IngestionService"/> builds it; with <paramref name="entryMessages"/>, packed as it does when forwarding.</summary>
+    private static MessagesWorkItem Request(string json, Guid? application = null, bool forward = false, int? entryMessages = null)
     {
         var body = Encoding.UTF8.GetBytes(json);
         var parsed = new SegmentBodyParser(new IngestionOptions()).Parse(body, Now);
         Assert.Null(parsed.Error);
         var aggregate = new BatchAggregate();
         foreach (var message in parsed.Messages) aggregate.Add(application ?? App, message);
-        return new MessagesWorkItem { ApplicationId = application ?? App, Source = "segmentio", ReceivedAt = Now, Parsed = parsed, Body = body, Aggregate = aggregate, Forward = forward };
+        return new MessagesWorkItem
+        {
+            ApplicationId = application ?? App, Source = "segmentio", ReceivedAt = Now, Parsed = parsed, Body = body, Aggregate = aggregate, Forward = forward,
+            Packed = forward && entryMessages is { } size ? PackedOutbox.Of(application ?? App, parsed.Messages, size) : null,
+        };
     }
 }
