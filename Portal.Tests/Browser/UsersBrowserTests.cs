@@ -22,6 +22,8 @@ public sealed class UsersBrowserTests(BrowserFixture browser) : IDisposable
             await page.WaitForCircuitAsync();
 
             await page.ClickAsync("[data-testid=add-user]");
+            // As for Reset password below: type once the dialog's focus trap has taken focus, or it may take it from the field.
+            await page.WaitForFunctionAsync("() => document.activeElement?.closest('.mud-dialog') != null");
             await page.FillAsync("input[data-testid=new-user-email]", "new@portal.test");
             await page.FillAsync("input[data-testid=new-user-password]", PortalAppFactory.Password);
             // Typing, not leaving the field, enables Create: the first click is not spent on a blur.
