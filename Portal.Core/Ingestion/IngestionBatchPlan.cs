@@ -159,7 +159,7 @@ internal sealed class IngestionBatchPlan
                 var json = planned.Message.RawJson;
                 if (messages.Count > 0 && (messages.Count >= _outboxEntryMessages || bytes + json.Length > MaxOutboxEntryBytes))
                 {
-                    entries.Add(new PlannedOutboxEntry(application, Forwarding.OutboxBody.Ids(ids), ids.Count, Forwarding.OutboxBody.Pack(messages)));
+                    entries.Add(PlannedOutboxEntry.Pack(application, ids, messages));
                     messages.Clear();
                     ids.Clear();
                     bytes = 0;
@@ -169,7 +169,7 @@ internal sealed class IngestionBatchPlan
                 bytes += json.Length;
             }
             if (messages.Count == 0) continue;
-            entries.Add(new PlannedOutboxEntry(application, Forwarding.OutboxBody.Ids(ids), ids.Count, Forwarding.OutboxBody.Pack(messages)));
+            entries.Add(PlannedOutboxEntry.Pack(application, ids, messages));
             messages.Clear();
             ids.Clear();
         }
@@ -226,7 +226,12 @@ internal sealed class IngestionBatchPlan
 internal readonly record struct PlannedEvent(Guid ApplicationId, DateTimeOffset ReceivedAt, IngestMessage Message, int ItemIndex);
 
 /// <summary>One outbox row: an application's messages of one commit, as <see cref="Forwarding.OutboxEntry"/> holds them.</summary>
-internal sealed record PlannedOutboxEntry(Guid ApplicationId, string MessageIds, int Count, byte[] Body);
+internal sealed record PlannedOutboxEntry(Guid ApplicationId, string MessageIds, int Count, byte[] Body)
+{
+    /// <summary>An entry of these messages, their ids as a JSON array and their JSON joined and compressed (<see cref="Forwarding.OutboxBody.Pack"/>).</summary>
+    public static PlannedOutboxEntry Pack(Guid applicationId, IReadOnlyList<string> ids, IReadOnlyList<ReadOnlyMemory<byte>> messages) =>
+        new(applicationId, Forwarding.OutboxBody.Ids(ids), ids.Count, Forwarding.OutboxBody.Pack(messages));
+}
 
 /// <summary>One ingestion log row.</summary>
 internal sealed record PlannedLogEntry(
