@@ -30,8 +30,7 @@ internal sealed partial class PostgresIngestionStore
         }
         catch
         {
-            if (connection.FullState.HasFlag(System.Data.ConnectionState.Broken) || connection.State != System.Data.ConnectionState.Open)
-                await DropConnectionAsync();
+            if (IsBroken(connection)) await DropConnectionAsync();
             throw;
         }
     }

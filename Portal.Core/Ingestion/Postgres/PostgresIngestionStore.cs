@@ -164,8 +164,7 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
         catch
         {
             // A broken connection is replaced on the next batch; an open one must not carry the failed transaction into it.
-            if (connection.FullState.HasFlag(System.Data.ConnectionState.Broken) || connection.State != System.Data.ConnectionState.Open)
-                await DropConnectionAsync();
+            if (IsBroken(connection)) await DropConnectionAsync();
             else await RollBackAsync(connection);
             throw;
         }
@@ -351,7 +350,7 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
         catch (Exception ex)
         {
             logger.LogWarning(ex, "Correcting a field's inferred type after a commit failed; the next batch that writes the field corrects it");
-            if (connection.State != System.Data.ConnectionState.Open) await DropConnectionAsync();
+            if (IsBroken(connection)) await DropConnectionAsync();
         }
     }
 
@@ -461,6 +460,9 @@ internal sealed partial class PostgresIngestionStore(NpgsqlDataSource dataSource
             await timeout.ExecuteNonQueryAsync(cancellationToken);
         return _connection;
     }
+
+    private static bool IsBroken(NpgsqlConnection connection) =>
+        connection.FullState.HasFlag(System.Data.ConnectionState.Broken) || connection.State != System.Data.ConnectionState.Open;
 
     private async Task DropConnectionAsync()
     {
