@@ -19,6 +19,7 @@ internal sealed class IngestionBatchPlan
     private readonly int _outboxEntryMessages;
     private List<PlannedOutboxEntry>? _outboxEntries;
     private bool[]? _allStored;
+    private SpeculativeOutbox? _speculative;
     private readonly IngestionResult[] _results;
     private bool _resolved;
 
@@ -69,7 +70,23 @@ internal sealed class IngestionBatchPlan
     /// the entry limit (messages, or <see cref="MaxOutboxEntryBytes"/>), so forwarding costs the commit a row per
     /// application rather than one per message.
     /// </summary>
-    public IReadOnlyList<PlannedOutboxEntry> OutboxEntries => _outboxEntries ??= PlanOutboxEntries();
+    public IReadOnlyList<PlannedOutboxEntry> OutboxEntries => _outboxEntries ??= TakeOutboxEntries();
+
+    /// <summary>
+    /// Starts packing, on another thread while the store inserts the events, the outbox entries this commit writes if every
+    /// forwarded message turns out new, as nearly all do; <see cref="OutboxEntries"/> takes them then, and packs on the
+    /// writer only when a duplicate changed what is queued. Compressing a commit's entries was ~3% of the writer's time per
+    /// commit of single messages (~0.03 of ~1.1 ms), and the writer is the one thread every request waits for.
+    /// </summary>
+    public void StartPackingOutbox()
+    {
+        if (_speculative is not null || _resolved) return;
+        List<PlannedEvent>? forwarded = null;
+        foreach (var planned in _events)
+            if (_items[planned.ItemIndex] is MessagesWorkItem { Forward: true }) (forwarded ??= []).Add(planned);
+        if (forwarded is null) return;
+        _speculative = new SpeculativeOutbox(forwarded.Count, () => PlanOutboxEntries(forwarded, _ => true));
+    }
 
     internal const int MaxOutboxEntryBytes = 4 * 1024 * 1024;
 
@@ -126,29 +143,44 @@ internal sealed class IngestionBatchPlan
         }
     }
 
-    private List<PlannedOutboxEntry> PlanOutboxEntries()
+    private List<PlannedOutboxEntry> TakeOutboxEntries()
+    {
+        if (_speculative is { } speculative)
+        {
+            // The outbox holds the stored ones of the forwarded messages, in order: as many means all of them.
+            if (_outbox.Count == speculative.Messages) return speculative.Take();
+            speculative.Drop();
+        }
+        return PlanOutboxEntries(_outbox, i => _allStored![i]);
+    }
+
+    /// <summary>
+    /// <paramref name="outbox"/> (the messages to queue, in request order) as entries; <paramref name="allStored"/> says
+    /// whether every message of a request was stored, so that the entries packed on its thread stand for it.
+    /// </summary>
+    private List<PlannedOutboxEntry> PlanOutboxEntries(List<PlannedEvent> outbox, Func<int, bool> allStored)
     {
         var entries = new List<PlannedOutboxEntry>();
-        if (_outbox.Count == 0) return entries;
+        if (outbox.Count == 0) return entries;
         // Requests whose entries were packed on their own thread: those entries as they are, and their leading messages
         // skipped below (every message of such a request was stored, so its outbox messages are its messages, in order).
         int[]? skip = null;
         for (var i = 0; i < _items.Count; i++)
         {
-            if (_items[i] is not MessagesWorkItem { Forward: true, Packed: { } packed } || !_allStored![i]) continue;
+            if (_items[i] is not MessagesWorkItem { Forward: true, Packed: { } packed } || !allStored(i)) continue;
             entries.AddRange(packed.Entries);
             (skip ??= new int[_items.Count])[i] = packed.Messages;
         }
         // Not GroupBy: its groups grow arrays of events that, for a large commit, land on the large object heap.
         var applications = new List<Guid>();
-        foreach (var planned in _outbox)
+        foreach (var planned in outbox)
             if (!applications.Contains(planned.ApplicationId)) applications.Add(planned.ApplicationId);
         var messages = new List<ReadOnlyMemory<byte>>();
         var ids = new List<string>();
         foreach (var application in applications)
         {
             var bytes = 0;
-            foreach (var planned in _outbox)
+            foreach (var planned in outbox)
             {
                 if (planned.ApplicationId != application) continue;
                 if (skip is not null && skip[planned.ItemIndex] > 0)

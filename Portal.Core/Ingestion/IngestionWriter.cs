@@ -313,6 +313,7 @@ public sealed partial class IngestionWriter(
             FlushEntityCounts = flushCounts,
             OutboxOutcomes = outboxOutcomes?.ConvertAll(i => i.Outcomes) ?? [],
         };
+        plan.StartPackingOutbox();
         bool newFields;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try

@@ -174,6 +174,43 @@ public sealed class IngestionBatchPlanTests
         Assert.Equal(["p1", "p3"], MessageIdsIn(plan.OutboxEntries[0]));
     }
 
+    [Fact]
+    public void EntriesPackedWhileTheEventsAreInsertedAreTheOnesTheWriterPacksWhenEveryMessageIsNew()
+    {
+        var other = Guid.NewGuid();
+        MessagesWorkItem[] Requests() =>
+        [
+            Request(Tracks("p", 5), forward: true, entryMessages: 2),
+            Request(Tracks("s", 1), forward: true, entryMessages: 2),
+            Request(Tracks("o", 3), other, forward: true),
+            Request(Tracks("n", 2), Guid.NewGuid()),
+            Request(Tracks("t", 1), forward: true, entryMessages: 2),
+        ];
+        var ahead = new IngestionBatchPlan(Requests(), Now, [], 32_768, outboxEntryMessages: 2);
+        var onTheWriter = new IngestionBatchPlan(Requests(), Now, [], 32_768, outboxEntryMessages: 2);
+
+        ahead.StartPackingOutbox();
+        ahead.Resolve(Enumerable.Repeat(true, 12).ToList());
+        onTheWriter.Resolve(Enumerable.Repeat(true, 12).ToList());
+
+        Assert.Equal(
+            onTheWriter.OutboxEntries.Select(e => (e.ApplicationId, e.MessageIds, e.Count, Encoding.UTF8.GetString(Portal.Core.Forwarding.OutboxBody.Unpack(e.Body)))),
+            ahead.OutboxEntries.Select(e => (e.ApplicationId, e.MessageIds, e.Count, Encoding.UTF8.GetString(Portal.Core.Forwarding.OutboxBody.Unpack(e.Body)))));
+        Assert.Equal(["[\"p1\",\"p2\"]", "[\"p3\",\"p4\"]", "[\"p5\",\"s1\"]", "[\"t1\"]", "[\"o1\",\"o2\"]", "[\"o3\"]"], ahead.OutboxEntries.Select(e => e.MessageIds));
+    }
+
+    [Fact]
+    public void EntriesPackedWhileTheEventsAreInsertedAreLeftWhenAMessageTurnsOutADuplicate()
+    {
+        var plan = new IngestionBatchPlan([Request(Tracks("s", 1), forward: true), Request(Tracks("t", 2), forward: true)], Now, [], 32_768);
+
+        plan.StartPackingOutbox();
+        plan.Resolve([true, true, false]);
+
+        Assert.Equal(["[\"s1\",\"t1\"]"], plan.OutboxEntries.Select(e => e.MessageIds));
+        Assert.Equal(["s1", "t1"], MessageIdsIn(plan.OutboxEntries[0]));
+    }
+
     private static string Tracks(string prefix, int count) =>
         "[" + string.Join(",", Enumerable.Range(1, count).Select(i => $$"""{"type":"track","event":"A","userId":"u1","messageId":"{{prefix}}{{i}}"}""")) + "]";
 
