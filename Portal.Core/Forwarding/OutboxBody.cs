@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text.Json;
 
@@ -17,11 +18,25 @@ public static class OutboxBody
     /// batches kept 57–67% of their events/s, and all of it (not CPU: Portal's used ~7% more) came back with tiny bodies.
     /// Segment messages repeat their keys and context, so an entry shrinks to a fraction of its size.
     /// </summary>
+    /// <remarks>
+    /// Joined first, then compressed in one call: written message by message (and comma by comma) into the gzip stream,
+    /// each write was a call into zlib, and a 100-message entry took ~55 µs instead of ~35.
+    /// </remarks>
     public static byte[] Pack(IReadOnlyList<ReadOnlyMemory<byte>> messages)
     {
-        var output = new MemoryStream(JoinedLength(messages) / 4 + 64);
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true)) WriteJoined(gzip, messages);
-        return output.ToArray();
+        var length = JoinedLength(messages);
+        var joined = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            WriteJoined(new MemoryStream(joined), messages);
+            var output = new MemoryStream(length / 4 + 64);
+            using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true)) gzip.Write(joined, 0, length);
+            return output.ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(joined);
+        }
     }
 
     /// <summary>
@@ -29,13 +44,30 @@ public static class OutboxBody
     /// partial answer, replayed, or stored before bodies were packed) are the array already. JSON never starts with gzip's
     /// magic bytes.
     /// </summary>
+    /// <remarks>
+    /// Decompressed straight into an array of the length gzip's trailer gives (its last four bytes: the length mod 2^32, and
+    /// an entry is at most a few megabytes): through a MemoryStream that had to grow (onto the large object heap) and then
+    /// be copied out, a 100-message entry took ~200 µs to read, now ~22 µs, for every entry the forwarder claims.
+    /// </remarks>
     public static byte[] Unpack(byte[] stored)
     {
         if (stored is not [0x1f, 0x8b, ..]) return stored;
+        if (stored.Length < 18) throw new InvalidDataException("An outbox body is too short for gzip.");
+        var length = BinaryPrimitives.ReadInt32LittleEndian(stored.AsSpan(^4));
+        // Deflate shrinks by at most 1032:1: a larger length is a damaged trailer, not an array to allocate.
+        if (length < 0 || length > (long)stored.Length * 1032) throw new InvalidDataException("An outbox body's gzip trailer gives no usable length.");
         using var input = new GZipStream(new MemoryStream(stored), CompressionMode.Decompress);
-        var output = new MemoryStream(stored.Length * 8);
-        input.CopyTo(output);
-        return output.ToArray();
+        var body = new byte[length];
+        try
+        {
+            input.ReadExactly(body);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException("An outbox body is shorter than its gzip trailer says.");
+        }
+        if (input.ReadByte() != -1) throw new InvalidDataException("An outbox body is longer than its gzip trailer says.");
+        return body;
     }
 
     public static byte[] Join(IReadOnlyList<ReadOnlyMemory<byte>> messages)

@@ -25,6 +25,33 @@ public sealed class OutboxBodyTests
         Assert.True(packed.Length * 4 < OutboxBody.Join(messages).Length, $"{packed.Length} bytes packed");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(1000)]
+    public void ABodyOfAnySizeUnpacksToExactlyItsMessages(int count)
+    {
+        var messages = Messages(count);
+
+        Assert.Equal(OutboxBody.Join(messages), OutboxBody.Unpack(OutboxBody.Pack(messages)));
+    }
+
+    [Fact]
+    public void ABodyWhoseGzipTrailerDisagreesWithItsContentIsRefusedNotCutOrPadded()
+    {
+        var packed = OutboxBody.Pack(Messages(10));
+        var longer = packed.ToArray();
+        longer[^4]--;
+        var shorter = packed.ToArray();
+        shorter[^4]++;
+
+        Assert.Throws<InvalidDataException>(() => OutboxBody.Unpack(longer));
+        Assert.Throws<InvalidDataException>(() => OutboxBody.Unpack(shorter));
+        Assert.Throws<InvalidDataException>(() => OutboxBody.Unpack(packed[..^10]));
+        var huge = packed.ToArray();
+        huge[^1] = 0x7f;
+        Assert.Throws<InvalidDataException>(() => OutboxBody.Unpack(huge));
+    }
+
     [Fact]
     public void ABodyStoredAsAPlainArrayIsReadAsItIs()
     {
