@@ -1,27 +1,34 @@
 #!/usr/bin/env bash
 # Forwarding benchmark: what forwarding to Pendo costs ingestion, and how fast the forwarder delivers.
-# Runs on fresh SQLite databases, Release build, wrk on the same machine (bench/track.lua):
-#   off  forwarding off: single track messages, then 100-message batches
-#   on   the same with forwarding on to a local sink (a region named Sink on 127.0.0.1): bench/PendoSink (Kestrel, the
+# Release build, wrk on the same machine (bench/track.lua), two Portals side by side on fresh SQLite databases:
+#   off  forwarding off (PORT)
+#   on   forwarding on (PORT+1) to a local sink (a region named Sink on 127.0.0.1): bench/PendoSink (Kestrel, the
 #        default) or, with SINK_KIND=python, bench/pendo-sink.py, which takes a visible share of a two-core machine's CPU.
 #        The sink stands for Pendo, which runs elsewhere: it runs at nice SINK_NICE (19), so it takes the CPU Portal leaves
 #        rather than competing with the writer for it; it still receives everything (the delivery check below). Portal's
 #        own forwarding work is not niced. SINK_NICE=0 measures it as an equal.
-# ROUNDS (default 2) pairs of runs, in alternating order (off/on, on/off, …) so a machine whose load drifts does not
-# favour one side. Prints events/s of every run, the ratio of the sums (target: "on" keeps >= 90% of "off"), then the forwarder's
-# delivered/s: messages delivered from the start of the load until the outbox is empty, over that time, and the
-# backlog when the load stopped. Env: DURATION (15s), WARMUP (10s of each shape before the measured load), CONNECTIONS (32), THREADS (2), PORT (5299),
-# SINK_PORT (5298), SINK_KIND (kestrel | python), SINK_NICE (19), FWD_BATCH (Forwarding:BatchSize, 100), FWD_CONCURRENCY (4), ROUNDS (2).
+# Both are warmed (WARMUP of each shape, long enough for .NET's tiered JIT to finish the forwarder's code), then loaded in
+# turn, one at a time, in SLICE-long slices: single track messages, then 100-message batches, SLICES pairs of each in
+# alternating order (off/on, on/off, ...). After each slice the loaded Portal is left to finish (the outbox drained, its CPU
+# quiet) before the next one starts, so neither pays for the other's work. Why slices and not one long run each: on the
+# machine this was built on, the same build's events/s drift by a third over tens of seconds (15-second runs on fresh
+# processes put the same pair anywhere from 59% to 109%); slices seconds apart see the same machine.
+# Prints every slice's events/s, the ratio of the sums per shape (target: "on" keeps >= 90% of "off") and the median of
+# the pairs' ratios, then the forwarder: for each "on" slice, messages the sink received during the load per second of it
+# (it keeps up when that is close to the slice's events/s), the backlog when the load stopped and how long the outbox
+# took to empty after it; then checks every stored message was delivered.
+# Env: SLICE (5s), SLICES (6), WARMUP (20s), CONNECTIONS (32), THREADS (2), PORT (5299, and PORT+1), SINK_PORT (5298),
+# SINK_KIND (kestrel | python), SINK_NICE (19), FWD_BATCH (Forwarding:BatchSize, 100), FWD_CONCURRENCY (4).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-DURATION="${DURATION:-15s}"
-WARMUP="${WARMUP:-10s}"
+SLICE="${SLICE:-5s}"
+SLICES="${SLICES:-6}"
+WARMUP="${WARMUP:-20s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 THREADS="${THREADS:-2}"
 PORT="${PORT:-5299}"
 SINK_PORT="${SINK_PORT:-5298}"
-URL="http://127.0.0.1:${PORT}"
 SINK="http://127.0.0.1:${SINK_PORT}"
 LUA="$ROOT/bench/track.lua"
 
@@ -45,10 +52,10 @@ export Forwarding__BatchSize="${FWD_BATCH:-100}"
 export Forwarding__Concurrency="${FWD_CONCURRENCY:-4}"
 export Forwarding__PollMilliseconds=100
 
-SERVER_PID=""
+declare -A PID DIR URL KEY
 SINK_PID=""
 cleanup() {
-  for pid in "$SERVER_PID" "$SINK_PID"; do
+  for pid in "${PID[off]:-}" "${PID[on]:-}" "$SINK_PID"; do
     if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi
   done
   rm -rf "$WORK"
@@ -74,98 +81,101 @@ wait_up "$SINK/count"
 # CPU time (user + system, in clock ticks) a process has used so far.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 field() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+now() { date +%s.%N; }
 # Messages waiting in the outbox (an entry holds a commit's messages of the application).
 waiting() { sqlite3 "$1" "SELECT coalesce(SUM(Count), 0) FROM ForwardingOutbox WHERE State = 0;"; }
 
-# One run on a fresh database: provision, (optionally) turn forwarding on, load, then wait for the outbox to drain.
-run_mode() { # off | on, round
-  local mode="$1" dir="$WORK/$1-$2"
+# A Portal on a fresh database: provision, (for "on") turn forwarding on, start.
+start_portal() { # off | on, port
+  local mode="$1" dir="$WORK/$1"
   mkdir -p "$dir"
+  DIR[$mode]="$dir"; URL[$mode]="http://127.0.0.1:$2"
   export Database__SqlitePath="$dir/portal.db" KeyRing__Path="$dir/keys" Serilog__WriteTo__1__Args__path="$dir/logs/portal-.log"
   cd "$BIN"
   dotnet Portal.dll apps create --name Benchmark >/dev/null
   # Segment sends with the application's Pendo key: Portal accepts it and forwards with it.
-  local key; key="$(python3 -c 'import uuid; print(uuid.uuid4())')"
-  dotnet Portal.dll keys import --app Benchmark --key "$key" >/dev/null
-  [[ $mode == on ]] && dotnet Portal.dll apps forward --app Benchmark --region Sink --key-hint "${key: -4}" >/dev/null
-  dotnet Portal.dll --urls "$URL" >"$dir/server.out" 2>&1 &
-  SERVER_PID=$!
-  wait_up "$URL/healthz"
-  local sink_before; sink_before=$(curl -fs "$SINK/count")
-  export INGEST_PATH="/data/segmentio/$key"
-  # Both shapes, long enough for .NET's tiered JIT to finish the hot paths (the forwarder's included): 8 s into a load the
-  # JIT still took 13% of Portal's CPU with forwarding off and 28% with it on (a CPU profile); the warm-up used to be 3 s.
-  PREFIX=warm1 BATCH=1 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$LUA" "$URL" >/dev/null 2>&1
-  PREFIX=warm2 BATCH=100 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$LUA" "$URL" >/dev/null 2>&1
-
-  local start; start=$(date +%s.%N)
-  local cpu_server cpu_sink; cpu_server=$(cpu_ticks "$SERVER_PID"); cpu_sink=$(cpu_ticks "$SINK_PID")
-  echo "[$mode, round $2] single track messages for $DURATION…"
-  PREFIX=b BATCH=1 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$URL" >"$dir/b.txt" 2>&1
-  echo "[$mode, round $2] 100-message batches for $DURATION…"
-  PREFIX=c BATCH=100 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$URL" >"$dir/c.txt" 2>&1
-  local load_end; load_end=$(date +%s.%N)
-  CPU_SERVER[$mode-$2]=$(( $(cpu_ticks "$SERVER_PID") - cpu_server )); CPU_SINK[$mode-$2]=$(( $(cpu_ticks "$SINK_PID") - cpu_sink ))
-  EPS_B[$mode-$2]=$(awk -v r="$(field BENCH_RPS "$dir/b.txt")" 'BEGIN { printf "%.0f", r }')
-  EPS_C[$mode-$2]=$(awk -v r="$(field BENCH_RPS "$dir/c.txt")" 'BEGIN { printf "%.0f", r * 100 }')
-
-  if [[ $mode == on ]]; then
-    BACKLOG=$(waiting "$dir/portal.db")
-    local waiting=$BACKLOG
-    for _ in $(seq 1 600); do
-      waiting=$(waiting "$dir/portal.db")
-      [[ $waiting == 0 ]] && break
-      sleep 0.5
-    done
-    local drained; drained=$(date +%s.%N)
-    STORED=$(sqlite3 "$dir/portal.db" "SELECT COUNT(*) FROM Events;")
-    ENTRIES=$(sqlite3 "$dir/portal.db" "SELECT COUNT(*) FROM ForwardingOutbox;")
-    DELIVERED=$(( $(curl -fs "$SINK/count") - sink_before ))
-    DEAD=$(sqlite3 "$dir/portal.db" "SELECT coalesce(SUM(Count), 0) FROM ForwardingOutbox WHERE State = 2;")
-    LEFT=$waiting
-    DRAIN_SECONDS=$(awk -v a="$drained" -v b="$load_end" 'BEGIN { printf "%.1f", a - b }')
-    DELIVERED_PER_S=$(awk -v d="$DELIVERED" -v a="$drained" -v s="$start" 'BEGIN { printf "%.0f", d / (a - s) }')
-  fi
-  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
-  # The run's files go and what they left dirty is written out now: otherwise the next run's commits (each an fsync) would
-  # pay for this run's writeback, and an "on" run writes more than an "off" one.
-  rm -rf "$dir"
-  sync
+  KEY[$mode]="$(python3 -c 'import uuid; print(uuid.uuid4())')"
+  dotnet Portal.dll keys import --app Benchmark --key "${KEY[$mode]}" >/dev/null
+  [[ $mode == on ]] && dotnet Portal.dll apps forward --app Benchmark --region Sink --key-hint "${KEY[$mode]: -4}" >/dev/null
+  dotnet Portal.dll --urls "${URL[$mode]}" >"$dir/server.out" 2>&1 &
+  PID[$mode]=$!
+  wait_up "${URL[$mode]}/healthz"
 }
 
-declare -A EPS_B EPS_C CPU_SERVER CPU_SINK
-BACKLOG=0; STORED=0; ENTRIES=0; DELIVERED=0; DEAD=0; LEFT=0; DRAIN_SECONDS=0; DELIVERED_PER_S=0
-ROUNDS="${ROUNDS:-2}"
-for round in $(seq 1 "$ROUNDS"); do
-  if (( round % 2 == 1 )); then run_mode off "$round"; run_mode on "$round"; else run_mode on "$round"; run_mode off "$round"; fi
+load() { # mode, batch, prefix, duration, output
+  PREFIX="$3" BATCH="$2" INGEST_PATH="/data/segmentio/${KEY[$1]}" \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$4" -s "$LUA" "${URL[$1]}" >"$5" 2>&1
+}
+
+# Until the loaded Portal has finished what the load left it (the outbox drained, the WAL checkpoint, housekeeping): its
+# CPU still for half a second (at most 2 ticks), or 30 s.
+settle() { # mode
+  local pid="${PID[$1]}" before after
+  for _ in $(seq 1 60); do
+    before=$(cpu_ticks "$pid"); sleep 0.5; after=$(cpu_ticks "$pid")
+    (( after - before <= 2 )) && return 0
+  done
+}
+
+# Results, by shape (1 | 100), mode and slice.
+declare -A EPS FWD_RATE FWD_BACKLOG FWD_DRAIN
+slice() { # mode, batch, slice number
+  local mode="$1" batch="$2" n="$3" out="$WORK/$1-$2-$3.txt"
+  local start sink_before; start=$(now); sink_before=$(curl -fs "$SINK/count")
+  load "$mode" "$batch" "s$batch-$n" "$SLICE" "$out"
+  local load_end sink_end; load_end=$(now); sink_end=$(curl -fs "$SINK/count")
+  EPS[$batch-$mode-$n]=$(awk -v r="$(field BENCH_RPS "$out")" -v b="$batch" 'BEGIN { printf "%.0f", r * b }')
+  if [[ $mode == on ]]; then
+    local db="${DIR[on]}/portal.db" left
+    FWD_BACKLOG[$batch-$n]=$(waiting "$db"); left=${FWD_BACKLOG[$batch-$n]}
+    for _ in $(seq 1 1200); do (( left > 0 )) || break; sleep 0.1; left=$(waiting "$db"); done
+    local drained; drained=$(now)
+    FWD_DRAIN[$batch-$n]=$(awk -v a="$drained" -v b="$load_end" 'BEGIN { printf "%.1f", a - b }')
+    FWD_RATE[$batch-$n]=$(awk -v d="$(( sink_end - sink_before ))" -v a="$load_end" -v s="$start" 'BEGIN { printf "%.0f", d / (a - s) }')
+  fi
+  settle "$mode"
+}
+
+start_portal off "$PORT"
+start_portal on "$((PORT + 1))"
+for mode in off on; do
+  echo "[$mode] warming up: $WARMUP of single messages, $WARMUP of batches…"
+  load "$mode" 1 "w1" "$WARMUP" /dev/null
+  load "$mode" 100 "w100" "$WARMUP" /dev/null
+  settle "$mode"
 done
 
-printf '\n%-30s %14s %14s %8s\n' "events/s" "forwarding off" "forwarding on" "on/off"
-for run in b c; do
-  label="single track"; [[ $run == c ]] && label="batches of 100"
-  off_sum=0; on_sum=0
-  for round in $(seq 1 "$ROUNDS"); do
-    if [[ $run == b ]]; then off=${EPS_B[off-$round]}; on=${EPS_B[on-$round]}; else off=${EPS_C[off-$round]}; on=${EPS_C[on-$round]}; fi
+for batch in 1 100; do
+  echo "Loading in turn, $SLICES pairs of $SLICE slices of $([[ $batch == 1 ]] && echo 'single track messages' || echo '100-message batches')…"
+  for n in $(seq 1 "$SLICES"); do
+    if (( n % 2 == 1 )); then slice off "$batch" "$n"; slice on "$batch" "$n"; else slice on "$batch" "$n"; slice off "$batch" "$n"; fi
+  done
+done
+
+for batch in 1 100; do
+  label="single track"; [[ $batch == 100 ]] && label="batches of 100"
+  printf '\n%-24s %14s %14s %8s %12s %10s %8s\n' "$label, events/s" "forwarding off" "forwarding on" "on/off" "delivered/s" "backlog" "drained"
+  off_sum=0; on_sum=0; ratios=()
+  for n in $(seq 1 "$SLICES"); do
+    off=${EPS[$batch-off-$n]}; on=${EPS[$batch-on-$n]}
     off_sum=$((off_sum + off)); on_sum=$((on_sum + on))
-    printf '%-30s %14s %14s %7.1f%%\n' "$label, round $round" "$off" "$on" "$(awk -v a="$on" -v b="$off" 'BEGIN { print 100 * a / b }')"
+    ratio=$(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.1f", 100 * a / b }'); ratios+=("$ratio")
+    printf '%-24s %14s %14s %7s%% %12s %10s %7ss\n' "slice $n" "$off" "$on" "$ratio" "${FWD_RATE[$batch-$n]}" "${FWD_BACKLOG[$batch-$n]}" "${FWD_DRAIN[$batch-$n]}"
   done
-  printf '%-30s %14s %14s %7.1f%%\n' "$label, all rounds" "$off_sum" "$on_sum" "$(awk -v a="$on_sum" -v b="$off_sum" 'BEGIN { print 100 * a / b }')"
+  median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+  printf '%-24s %14s %14s %7.1f%%   (median of the slices: %s%%)\n' "all slices" "$off_sum" "$on_sum" \
+    "$(awk -v a="$on_sum" -v b="$off_sum" 'BEGIN { print 100 * a / b }')" "$median"
 done
+
+DB="${DIR[on]}/portal.db"
+STORED=$(sqlite3 "$DB" "SELECT COUNT(*) FROM Events;")
+DELIVERED=$(curl -fs "$SINK/count")
+LEFT=$(waiting "$DB")
+DEAD=$(sqlite3 "$DB" "SELECT coalesce(SUM(Count), 0) FROM ForwardingOutbox WHERE State = 2;")
 echo
-# Where the CPU went during the load (both phases): what forwarding costs Portal itself, and what the sink takes of the
-# same two cores (on a real deployment Pendo's share runs elsewhere).
-TICKS=$(getconf CLK_TCK)
-for round in $(seq 1 "$ROUNDS"); do
-  for mode in off on; do
-    printf 'CPU during the load, %-3s round %s: Portal %5.1f s, sink %5.1f s\n' "$mode" "$round" \
-      "$(awk -v t="${CPU_SERVER[$mode-$round]}" -v h="$TICKS" 'BEGIN { print t / h }')" "$(awk -v t="${CPU_SINK[$mode-$round]}" -v h="$TICKS" 'BEGIN { print t / h }')"
-  done
-done
-echo
-echo "Forwarder, last run with forwarding on (batch ${Forwarding__BatchSize}, concurrency ${Forwarding__Concurrency}, ${SINK_KIND} sink at nice ${SINK_NICE}): ${DELIVERED} messages delivered to the sink, ${DELIVERED_PER_S}/s from the start of the load until the outbox was empty"
-echo "  backlog when the load stopped: ${BACKLOG}; drained ${DRAIN_SECONDS} s later; still waiting: ${LEFT}; dead letters: ${DEAD}"
-echo "  stored events ${STORED} (warm-up included); outbox entries left (delivered ones leave): ${ENTRIES}"
+echo "Forwarder (batch ${Forwarding__BatchSize}, concurrency ${Forwarding__Concurrency}, ${SINK_KIND} sink at nice ${SINK_NICE}): delivered/s above is what"
+echo "  the sink received during each slice's load; backlog is what waited when the load stopped, drained how long it took to empty."
+echo "  stored events ${STORED} (warm-up included), delivered to the sink ${DELIVERED}, still waiting ${LEFT}, dead letters ${DEAD}"
 STATUS=0
 [[ $LEFT == 0 && $DEAD == 0 ]] || { echo "Forwarding check FAILED: every stored event must be delivered."; STATUS=1; }
 (( DELIVERED >= STORED )) || { echo "Forwarding check FAILED: the sink received fewer messages than were stored."; STATUS=1; }
