@@ -6,8 +6,14 @@ namespace Portal.Core.Forwarding;
 /// usually an entry is one request and goes to Pendo as it is stored. Concurrent requests each write only their own
 /// messages' results.
 /// </summary>
+/// <remarks>
+/// The stored body is unpacked when a request first needs it, not when it is claimed: a body that cannot be unpacked is then
+/// that entry's dead letter, where a claim that threw failed the whole pass, and every pass after it.
+/// </remarks>
 internal sealed class PassEntry(ForwardingTarget target, ClaimedEntry claimed)
 {
+    private readonly Lock _gate = new();
+    private byte[]? _body;
     private List<ReadOnlyMemory<byte>>? _messages;
 
     public ForwardingTarget Target { get; } = target;
@@ -17,16 +23,39 @@ internal sealed class PassEntry(ForwardingTarget target, ClaimedEntry claimed)
     /// <summary>Null: not tried (the pass was cancelled).</summary>
     public MessageResult?[] Results { get; } = new MessageResult?[claimed.Count];
 
+    /// <summary>The JSON array of the messages; throws <see cref="System.Text.Json.JsonException"/> when the stored body cannot be read.</summary>
+    private byte[] Body
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_body is not null) return _body;
+                try
+                {
+                    return _body = OutboxBody.Unpack(Claimed.Stored);
+                }
+                catch (InvalidDataException ex)
+                {
+                    throw new System.Text.Json.JsonException(ex.Message, ex);
+                }
+            }
+        }
+    }
+
     /// <summary>Each message's exact bytes; throws <see cref="System.Text.Json.JsonException"/> when the body cannot be read.</summary>
     public List<ReadOnlyMemory<byte>> Messages
     {
         get
         {
-            if (_messages is not null) return _messages;
-            var messages = OutboxBody.Split(Claimed.Body);
-            if (messages.Count != Count)
-                throw new System.Text.Json.JsonException($"The entry holds {messages.Count} messages but counts {Count}.");
-            return _messages = messages;
+            lock (_gate)
+            {
+                if (_messages is not null) return _messages;
+                var messages = OutboxBody.Split(Body);
+                if (messages.Count != Count)
+                    throw new System.Text.Json.JsonException($"The entry holds {messages.Count} messages but counts {Count}.");
+                return _messages = messages;
+            }
         }
     }
 
@@ -37,7 +66,7 @@ internal sealed class PassEntry(ForwardingTarget target, ClaimedEntry claimed)
     /// </summary>
     public ReadOnlyMemory<byte> Slice(int from, int to)
     {
-        var body = Claimed.Body.AsMemory();
+        var body = Body.AsMemory();
         if (from == 0 && to == Count) return body[1..^1];
         var messages = Messages;
         var start = Offset(messages[from]);

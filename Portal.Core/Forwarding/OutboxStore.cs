@@ -5,8 +5,11 @@ using Portal.Core.Ingestion;
 
 namespace Portal.Core.Forwarding;
 
-/// <summary>A claimed outbox entry: reserved for this forwarder until its lease ends. <see cref="Attempts"/> counts this one.</summary>
-public sealed record ClaimedEntry(long Id, Guid ApplicationId, string MessageIds, int Count, byte[] Body, int Attempts, DateTimeOffset EnqueuedAt);
+/// <summary>
+/// A claimed outbox entry: reserved for this forwarder until its lease ends. <see cref="Attempts"/> counts this one.
+/// <see cref="Stored"/> is the body as stored (<see cref="OutboxBody.Unpack"/> reads it).
+/// </summary>
+public sealed record ClaimedEntry(long Id, Guid ApplicationId, string MessageIds, int Count, byte[] Stored, int Attempts, DateTimeOffset EnqueuedAt);
 
 /// <summary>
 /// The forwarder's reads and writes of the outbox. A claim takes the due entries of an application, oldest first, up to a
@@ -60,7 +63,7 @@ public sealed class OutboxStore(IDbContextFactory<PortalDbContext> contextFactor
         while (await reader.ReadAsync(cancellationToken))
         {
             var enqueued = postgres ? reader.GetFieldValue<DateTimeOffset>(4) : new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero);
-            var entry = new ClaimedEntry(reader.GetInt64(0), applicationId, reader.GetString(1), reader.GetInt32(5), OutboxBody.Unpack(reader.GetFieldValue<byte[]>(2)),
+            var entry = new ClaimedEntry(reader.GetInt64(0), applicationId, reader.GetString(1), reader.GetInt32(5), reader.GetFieldValue<byte[]>(2),
                 reader.GetInt32(3), enqueued);
             claimed.Add(entry);
             total += entry.Count;

@@ -303,6 +303,12 @@ public sealed partial class PendoForwarder(
         }
         catch (System.Text.Json.JsonException ex)
         {
+            // Entries sharing the request with an unreadable one go on without it.
+            if (parts.Count > 1)
+            {
+                foreach (var part in parts) await SendAsync([part], splitOnRefusal, cancellationToken);
+                return;
+            }
             // Not something a retry can mend: kept as a dead letter, with why.
             metrics.DeadLettered(count);
             request.Mark(new Failed(Dead: true, time.GetUtcNow(), null, Clip($"The stored messages cannot be read: {ex.Message}"), Unreadable: true));

@@ -79,6 +79,34 @@ public class ForwardingBatchTests : ForwardingTestBase
     }
 
     [Fact]
+    public async Task AStoredBodyThatCannotBeUnpackedIsDeadLetteredWithWhyAndTheEntrySharingItsRequestIsDelivered()
+    {
+        await Pendo.StartAsync();
+        await EnableAsync();
+        var damaged = OutboxBody.Pack([Encoding.UTF8.GetBytes(Track("lost-1")), Encoding.UTF8.GetBytes(Track("lost-2"))]);
+        // The gzip trailer's length, its last byte changed, is far past anything the compressed bytes can hold.
+        damaged[^1] ^= 0x7f;
+        await using (var db = await Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            db.ForwardingOutbox.Add(new OutboxEntry
+            {
+                ApplicationId = AppId, MessageIds = OutboxBody.Ids(["lost-1", "lost-2"]), Count = 2, Body = damaged,
+                EnqueuedAt = Time.GetUtcNow(), DueAt = Time.GetUtcNow(),
+            });
+            await db.SaveChangesAsync();
+        }
+        await SendAsync(Track("ok"));
+
+        Assert.Equal(3, await DeliverAsync());
+
+        Assert.Equal(["ok"], Pendo.DeliveredIds);
+        var dead = Assert.Single(await EntriesAsync());
+        Assert.Equal((OutboxState.Dead, 2, null), (dead.State, dead.Count, dead.LastStatus));
+        Assert.Contains("cannot be read", dead.LastError);
+        Assert.Equal(damaged, dead.Body);
+    }
+
+    [Fact]
     public async Task InASharedRequestTheMessagePendoRefusesIsDeadLetteredAloneAndTheOthersAreDelivered()
     {
         await Pendo.StartAsync();
