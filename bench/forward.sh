@@ -13,18 +13,21 @@
 # quiet) before the next one starts, so neither pays for the other's work. Why slices and not one long run each: on the
 # machine this was built on, the same build's events/s drift by a third over tens of seconds (15-second runs on fresh
 # processes put the same pair anywhere from 59% to 109%); slices seconds apart see the same machine.
-# Prints every slice's events/s, the ratio of the sums per shape (target: "on" keeps >= 90% of "off") and the median of
-# the pairs' ratios, then the forwarder: for each "on" slice, messages the sink received during the load per second of it
-# (it keeps up when that is close to the slice's events/s), the backlog when the load stopped and how long the outbox
-# took to empty after it; then checks every stored message was delivered.
-# Env: SLICE (5s), SLICES (6), WARMUP (20s), CONNECTIONS (32), THREADS (2), PORT (5299, and PORT+1), SINK_PORT (5298),
+# Prints every slice's events/s, the ratio of the sums per shape (target: "on" keeps >= 90% of "off"), the median of the
+# pairs' ratios and their mean with its 95% interval, then the forwarder: for each "on" slice, messages the sink received
+# during the load per second of it (it keeps up when that is close to the slice's events/s), the backlog when the load
+# stopped and how long the outbox took to empty after it; then checks every stored message was delivered.
+# Env: SLICE (5s), SLICES (10), WARMUP (30s), CONNECTIONS (32), THREADS (2), PORT (5299, and PORT+1), SINK_PORT (5298),
 # SINK_KIND (kestrel | python), SINK_NICE (19), FWD_BATCH (Forwarding:BatchSize, 100), FWD_CONCURRENCY (4).
+# BASELINE=<folder of another Release build's Portal.dll> compares builds instead: the first Portal runs that build, both
+# forward, and the columns are the baseline and this build. Pairs doing the same work vary far less than off/on pairs, so
+# this tells in one run whether a change to forwarding made it cheaper.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SLICE="${SLICE:-5s}"
-SLICES="${SLICES:-6}"
-WARMUP="${WARMUP:-20s}"
+SLICES="${SLICES:-10}"
+WARMUP="${WARMUP:-30s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 THREADS="${THREADS:-2}"
 PORT="${PORT:-5299}"
@@ -41,6 +44,8 @@ echo "Building Release…"
 dotnet build "$ROOT/Portal/Portal.csproj" -c Release -v quiet -nologo >/dev/null
 [[ $SINK_KIND == python ]] || dotnet build "$ROOT/bench/PendoSink/PendoSink.csproj" -c Release -v quiet -nologo >/dev/null
 BIN="$ROOT/Portal/bin/Release/net10.0"
+BASELINE="${BASELINE:-}"
+[[ -z $BASELINE || -f $BASELINE/Portal.dll ]] || { echo "BASELINE: no Portal.dll in $BASELINE" >&2; exit 2; }
 
 WORK="$(mktemp -d -t portal-fwd-bench-XXXXXX)"
 export ASPNETCORE_ENVIRONMENT=Production
@@ -91,12 +96,12 @@ start_portal() { # off | on, port
   mkdir -p "$dir"
   DIR[$mode]="$dir"; URL[$mode]="http://127.0.0.1:$2"
   export Database__SqlitePath="$dir/portal.db" KeyRing__Path="$dir/keys" Serilog__WriteTo__1__Args__path="$dir/logs/portal-.log"
-  cd "$BIN"
+  if [[ $mode == off && -n $BASELINE ]]; then cd "$BASELINE"; else cd "$BIN"; fi
   dotnet Portal.dll apps create --name Benchmark >/dev/null
   # Segment sends with the application's Pendo key: Portal accepts it and forwards with it.
   KEY[$mode]="$(python3 -c 'import uuid; print(uuid.uuid4())')"
   dotnet Portal.dll keys import --app Benchmark --key "${KEY[$mode]}" >/dev/null
-  [[ $mode == on ]] && dotnet Portal.dll apps forward --app Benchmark --region Sink --key-hint "${KEY[$mode]: -4}" >/dev/null
+  [[ $mode == on || -n $BASELINE ]] && dotnet Portal.dll apps forward --app Benchmark --region Sink --key-hint "${KEY[$mode]: -4}" >/dev/null
   dotnet Portal.dll --urls "${URL[$mode]}" >"$dir/server.out" 2>&1 &
   PID[$mode]=$!
   wait_up "${URL[$mode]}/healthz"
@@ -117,6 +122,17 @@ settle() { # mode
   done
 }
 
+# The mean of the slices' ratios (one per line) with its 95% interval (Student's t): how far the machine's noise leaves the
+# figure from what more slices would give.
+mean_interval() {
+  awk '{ v[NR] = $1; s += $1 } END {
+    n = NR; m = s / n; for (i = 1; i <= n; i++) q += (v[i] - m) ^ 2
+    split("12.71 4.30 3.18 2.78 2.57 2.45 2.36 2.31 2.26 2.23 2.20 2.18 2.16 2.14 2.13 2.12 2.11 2.10 2.09 2.09", t, " ")
+    if (n < 2) { printf "mean of the slices: %.1f%%", m; exit }
+    h = (n - 1 <= 20 ? t[n - 1] : 2.05) * sqrt(q / (n - 1) / n)
+    printf "mean of the slices: %.1f%%, 95%% interval %.1f-%.1f%%", m, m - h, m + h }'
+}
+
 # Results, by shape (1 | 100), mode and slice.
 declare -A EPS FWD_RATE FWD_BACKLOG FWD_DRAIN
 slice() { # mode, batch, slice number
@@ -125,13 +141,16 @@ slice() { # mode, batch, slice number
   load "$mode" "$batch" "s$batch-$n" "$SLICE" "$out"
   local load_end sink_end; load_end=$(now); sink_end=$(curl -fs "$SINK/count")
   EPS[$batch-$mode-$n]=$(awk -v r="$(field BENCH_RPS "$out")" -v b="$batch" 'BEGIN { printf "%.0f", r * b }')
-  if [[ $mode == on ]]; then
-    local db="${DIR[on]}/portal.db" left
-    FWD_BACKLOG[$batch-$n]=$(waiting "$db"); left=${FWD_BACKLOG[$batch-$n]}
+  if [[ $mode == on || -n $BASELINE ]]; then
+    local db="${DIR[$mode]}/portal.db" backlog left
+    backlog=$(waiting "$db"); left=$backlog
     for _ in $(seq 1 1200); do (( left > 0 )) || break; sleep 0.1; left=$(waiting "$db"); done
     local drained; drained=$(now)
-    FWD_DRAIN[$batch-$n]=$(awk -v a="$drained" -v b="$load_end" 'BEGIN { printf "%.1f", a - b }')
-    FWD_RATE[$batch-$n]=$(awk -v d="$(( sink_end - sink_before ))" -v a="$load_end" -v s="$start" 'BEGIN { printf "%.0f", d / (a - s) }')
+    if [[ $mode == on ]]; then
+      FWD_BACKLOG[$batch-$n]=$backlog
+      FWD_DRAIN[$batch-$n]=$(awk -v a="$drained" -v b="$load_end" 'BEGIN { printf "%.1f", a - b }')
+      FWD_RATE[$batch-$n]=$(awk -v d="$(( sink_end - sink_before ))" -v a="$load_end" -v s="$start" 'BEGIN { printf "%.0f", d / (a - s) }')
+    fi
   fi
   settle "$mode"
 }
@@ -139,7 +158,8 @@ slice() { # mode, batch, slice number
 start_portal off "$PORT"
 start_portal on "$((PORT + 1))"
 for mode in off on; do
-  echo "[$mode] warming up: $WARMUP of single messages, $WARMUP of batches…"
+  name=$mode; [[ -z $BASELINE ]] || { [[ $mode == off ]] && name=baseline || name="this build"; }
+  echo "[$name] warming up: $WARMUP of single messages, $WARMUP of batches…"
   load "$mode" 1 "w1" "$WARMUP" /dev/null
   load "$mode" 100 "w100" "$WARMUP" /dev/null
   settle "$mode"
@@ -154,21 +174,25 @@ done
 
 for batch in 1 100; do
   label="single track"; [[ $batch == 100 ]] && label="batches of 100"
-  printf '\n%-24s %14s %14s %8s %12s %10s %8s\n' "$label, events/s" "forwarding off" "forwarding on" "on/off" "delivered/s" "backlog" "drained"
+  if [[ -n $BASELINE ]]; then columns=("baseline" "this build" "this/base"); else columns=("forwarding off" "forwarding on" "on/off"); fi
+  printf '\n%-24s %14s %14s %9s %12s %10s %8s\n' "$label, events/s" "${columns[@]}" "delivered/s" "backlog" "drained"
   off_sum=0; on_sum=0; ratios=()
   for n in $(seq 1 "$SLICES"); do
     off=${EPS[$batch-off-$n]}; on=${EPS[$batch-on-$n]}
     off_sum=$((off_sum + off)); on_sum=$((on_sum + on))
     ratio=$(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.1f", 100 * a / b }'); ratios+=("$ratio")
-    printf '%-24s %14s %14s %7s%% %12s %10s %7ss\n' "slice $n" "$off" "$on" "$ratio" "${FWD_RATE[$batch-$n]}" "${FWD_BACKLOG[$batch-$n]}" "${FWD_DRAIN[$batch-$n]}"
+    printf '%-24s %14s %14s %8s%% %12s %10s %7ss\n' "slice $n" "$off" "$on" "$ratio" "${FWD_RATE[$batch-$n]}" "${FWD_BACKLOG[$batch-$n]}" "${FWD_DRAIN[$batch-$n]}"
   done
   median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-  printf '%-24s %14s %14s %7.1f%%   (median of the slices: %s%%)\n' "all slices" "$off_sum" "$on_sum" \
+  printf '%-24s %14s %14s %8.1f%%   (median of the slices: %s%%)\n' "all slices" "$off_sum" "$on_sum" \
     "$(awk -v a="$on_sum" -v b="$off_sum" 'BEGIN { print 100 * a / b }')" "$median"
+  printf '%-24s %s\n' "" "$(printf '%s\n' "${ratios[@]}" | mean_interval)"
 done
 
 DB="${DIR[on]}/portal.db"
 STORED=$(sqlite3 "$DB" "SELECT COUNT(*) FROM Events;")
+# Both Portals forward to the one sink.
+[[ -z $BASELINE ]] || STORED=$(( STORED + $(sqlite3 "${DIR[off]}/portal.db" "SELECT COUNT(*) FROM Events;") ))
 DELIVERED=$(curl -fs "$SINK/count")
 LEFT=$(waiting "$DB")
 DEAD=$(sqlite3 "$DB" "SELECT coalesce(SUM(Count), 0) FROM ForwardingOutbox WHERE State = 2;")
