@@ -77,7 +77,8 @@ internal sealed class IngestionBatchPlan
     /// forwarded message turns out new, as nearly all do; <see cref="OutboxEntries"/> takes them then, and packs on the
     /// writer only when a duplicate changed what is queued. Compressing a commit's entries was ~3% of the writer's time per
     /// commit of single messages (0.03–0.05 of ~1.1 ms), and the writer is the one thread every request waits for; with
-    /// this, 0.014–0.023 ms of it is left (the writer takes over, or waits, when the pool thread has not finished).
+    /// this, 0.014–0.05 ms of it is left in runs on different days (the writer takes over, or waits, when the pool thread
+    /// has not finished; on a busy two-core machine it often has not).
     /// </summary>
     public void StartPackingOutbox()
     {
