@@ -16,7 +16,10 @@
 # Prints every slice's events/s, the ratio of the sums per shape (target: "on" keeps >= 90% of "off"), the median of the
 # pairs' ratios and their mean with its 95% interval, then the forwarder: for each "on" slice, messages the sink received
 # during the load per second of it (it keeps up when that is close to the slice's events/s), the backlog when the load
-# stopped and how long the outbox took to empty after it; then checks every stored message was delivered.
+# stopped and how long the outbox took to empty after it, and the CPU Portal (off / on) and the sink used per event from
+# the slice's start until Portal was quiet again (the drain included); then checks every stored message was delivered.
+# The machine's CPU is saturated during a slice, so CPU per event rises whenever events/s fall, whatever the cause:
+# compare slices of similar events/s.
 # Env: SLICE (5s), SLICES (10), WARMUP (30s), CONNECTIONS (32), THREADS (2), PORT (5299, and PORT+1), SINK_PORT (5298),
 # SINK_KIND (kestrel | python), SINK_NICE (19), FWD_BATCH (Forwarding:BatchSize, 100), FWD_CONCURRENCY (4).
 # BASELINE=<folder of another Release build's Portal.dll> compares builds instead: the first Portal runs that build, both
@@ -85,6 +88,7 @@ wait_up "$SINK/count"
 
 # CPU time (user + system, in clock ticks) a process has used so far.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
 field() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 now() { date +%s.%N; }
 # Messages waiting in the outbox (an entry holds a commit's messages of the application).
@@ -134,10 +138,11 @@ mean_interval() {
 }
 
 # Results, by shape (1 | 100), mode and slice.
-declare -A EPS FWD_RATE FWD_BACKLOG FWD_DRAIN
+declare -A EPS FWD_RATE FWD_BACKLOG FWD_DRAIN CPU SINK_CPU
 slice() { # mode, batch, slice number
   local mode="$1" batch="$2" n="$3" out="$WORK/$1-$2-$3.txt"
   local start sink_before; start=$(now); sink_before=$(curl -fs "$SINK/count")
+  local cpu_before sink_cpu_before; cpu_before=$(cpu_ticks "${PID[$mode]}"); sink_cpu_before=$(cpu_ticks "$SINK_PID")
   load "$mode" "$batch" "s$batch-$n" "$SLICE" "$out"
   local load_end sink_end; load_end=$(now); sink_end=$(curl -fs "$SINK/count")
   EPS[$batch-$mode-$n]=$(awk -v r="$(field BENCH_RPS "$out")" -v b="$batch" 'BEGIN { printf "%.0f", r * b }')
@@ -153,6 +158,10 @@ slice() { # mode, batch, slice number
     fi
   fi
   settle "$mode"
+  # CPU per event from the load's start until the Portal is quiet again: what the slice cost, the forwarder's drain included.
+  local ok; ok=$(field BENCH_OK "$out")
+  CPU[$batch-$mode-$n]=$(awk -v t="$(( $(cpu_ticks "${PID[$mode]}") - cpu_before ))" -v hz="$HZ" -v e="$(( ok * batch ))" 'BEGIN { printf "%.1f", t / hz * 1e6 / e }')
+  SINK_CPU[$batch-$mode-$n]=$(awk -v t="$(( $(cpu_ticks "$SINK_PID") - sink_cpu_before ))" -v hz="$HZ" -v e="$(( ok * batch ))" 'BEGIN { printf "%.1f", t / hz * 1e6 / e }')
 }
 
 start_portal off "$PORT"
@@ -175,13 +184,14 @@ done
 for batch in 1 100; do
   label="single track"; [[ $batch == 100 ]] && label="batches of 100"
   if [[ -n $BASELINE ]]; then columns=("baseline" "this build" "this/base"); else columns=("forwarding off" "forwarding on" "on/off"); fi
-  printf '\n%-24s %14s %14s %9s %12s %10s %8s\n' "$label, events/s" "${columns[@]}" "delivered/s" "backlog" "drained"
+  printf '\n%-24s %14s %14s %9s %12s %10s %8s %16s %9s\n' "$label, events/s" "${columns[@]}" "delivered/s" "backlog" "drained" "Portal CPU µs/ev" "sink µs/ev"
   off_sum=0; on_sum=0; ratios=()
   for n in $(seq 1 "$SLICES"); do
     off=${EPS[$batch-off-$n]}; on=${EPS[$batch-on-$n]}
     off_sum=$((off_sum + off)); on_sum=$((on_sum + on))
     ratio=$(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.1f", 100 * a / b }'); ratios+=("$ratio")
-    printf '%-24s %14s %14s %8s%% %12s %10s %7ss\n' "slice $n" "$off" "$on" "$ratio" "${FWD_RATE[$batch-$n]}" "${FWD_BACKLOG[$batch-$n]}" "${FWD_DRAIN[$batch-$n]}"
+    printf '%-24s %14s %14s %8s%% %12s %10s %7ss %16s %9s\n' "slice $n" "$off" "$on" "$ratio" "${FWD_RATE[$batch-$n]}" "${FWD_BACKLOG[$batch-$n]}" \
+      "${FWD_DRAIN[$batch-$n]}" "${CPU[$batch-off-$n]} / ${CPU[$batch-on-$n]}" "${SINK_CPU[$batch-on-$n]}"
   done
   median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
   printf '%-24s %14s %14s %8.1f%%   (median of the slices: %s%%)\n' "all slices" "$off_sum" "$on_sum" \
