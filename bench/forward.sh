@@ -89,6 +89,8 @@ wait_up "$SINK/count"
 # CPU time (user + system, in clock ticks) a process has used so far.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
+# Microseconds of CPU per event, from clock ticks and a count of events ("-" when nothing was accepted).
+per_event() { awk -v t="$1" -v hz="$HZ" -v e="$2" 'BEGIN { if (e > 0) printf "%.1f", t / hz * 1e6 / e; else print "-" }'; }
 field() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 now() { date +%s.%N; }
 # Messages waiting in the outbox (an entry holds a commit's messages of the application).
@@ -159,9 +161,9 @@ slice() { # mode, batch, slice number
   fi
   settle "$mode"
   # CPU per event from the load's start until the Portal is quiet again: what the slice cost, the forwarder's drain included.
-  local ok; ok=$(field BENCH_OK "$out")
-  CPU[$batch-$mode-$n]=$(awk -v t="$(( $(cpu_ticks "${PID[$mode]}") - cpu_before ))" -v hz="$HZ" -v e="$(( ok * batch ))" 'BEGIN { printf "%.1f", t / hz * 1e6 / e }')
-  SINK_CPU[$batch-$mode-$n]=$(awk -v t="$(( $(cpu_ticks "$SINK_PID") - sink_cpu_before ))" -v hz="$HZ" -v e="$(( ok * batch ))" 'BEGIN { printf "%.1f", t / hz * 1e6 / e }')
+  local events=$(( $(field BENCH_OK "$out") * batch ))
+  CPU[$batch-$mode-$n]=$(per_event "$(( $(cpu_ticks "${PID[$mode]}") - cpu_before ))" "$events")
+  SINK_CPU[$batch-$mode-$n]=$(per_event "$(( $(cpu_ticks "$SINK_PID") - sink_cpu_before ))" "$events")
 }
 
 start_portal off "$PORT"
