@@ -2,8 +2,9 @@
 # Forwarding benchmark: what forwarding to Pendo costs ingestion, and how fast the forwarder delivers.
 # Release build, wrk on the same machine (bench/track.lua), two Portals side by side on fresh SQLite databases:
 #   off  forwarding off (PORT)
-#   on   forwarding on (PORT+1) to a local sink (a region named Sink on 127.0.0.1): bench/PendoSink (Kestrel, the
-#        default) or, with SINK_KIND=python, bench/pendo-sink.py, which takes a visible share of a two-core machine's CPU.
+#   on   forwarding on (PORT+1) to a local sink (a region named Sink on 127.0.0.1): bench/PendoSink (the default: plain
+#        sockets, ~30 µs of CPU per 100-message request where a Kestrel sink took ~137) or, with SINK_KIND=python,
+#        bench/pendo-sink.py, which takes a visible share of a two-core machine's CPU.
 #        The sink stands for Pendo, which runs elsewhere: it runs at nice SINK_NICE (19), so it takes the CPU Portal leaves
 #        rather than competing with the writer for it; it still receives everything (the delivery check below). Portal's
 #        own forwarding work is not niced. SINK_NICE=0 measures it as an equal.
@@ -20,16 +21,16 @@
 # the slice's start until Portal was quiet again (the drain included); then checks every stored message was delivered.
 # The machine's CPU is saturated during a slice, so CPU per event rises whenever events/s fall, whatever the cause:
 # compare slices of similar events/s.
-# Env: SLICE (5s), SLICES (10), WARMUP (30s), CONNECTIONS (32), THREADS (2), PORT (5299, and PORT+1), SINK_PORT (5298),
-# SINK_KIND (kestrel | python), SINK_NICE (19), FWD_BATCH (Forwarding:BatchSize, 100), FWD_CONCURRENCY (4).
+# Env: SLICE (5s), SLICES (20), WARMUP (30s), CONNECTIONS (32), THREADS (2), PORT (5299, and PORT+1), SINK_PORT (5298),
+# SINK_KIND (dotnet | python), SINK_NICE (19), FWD_BATCH (Forwarding:BatchSize, 100), FWD_CONCURRENCY (4).
 # BASELINE=<folder of another Release build's Portal.dll> compares builds instead: the first Portal runs that build, both
-# forward, and the columns are the baseline and this build. Pairs doing the same work vary far less than off/on pairs, so
-# this tells in one run whether a change to forwarding made it cheaper.
+# forward, and the columns are the baseline and this build. Its slices vary as much as off/on ones (67%-125% on the
+# machine this was built on), so it tells apart only changes larger than the interval it prints.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SLICE="${SLICE:-5s}"
-SLICES="${SLICES:-10}"
+SLICES="${SLICES:-20}"
 WARMUP="${WARMUP:-30s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 THREADS="${THREADS:-2}"
@@ -41,7 +42,7 @@ LUA="$ROOT/bench/track.lua"
 command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
 command -v sqlite3 >/dev/null || apt-get install -y sqlite3 >/dev/null
 
-SINK_KIND="${SINK_KIND:-kestrel}"
+SINK_KIND="${SINK_KIND:-dotnet}"
 SINK_NICE="${SINK_NICE:-19}"
 echo "Building Release…"
 dotnet build "$ROOT/Portal/Portal.csproj" -c Release -v quiet -nologo >/dev/null
