@@ -3,7 +3,7 @@
 # Release build, wrk on the same machine (bench/track.lua), two Portals side by side on fresh SQLite databases:
 #   off  forwarding off (PORT)
 #   on   forwarding on (PORT+1) to a local sink (a region named Sink on 127.0.0.1): bench/PendoSink (the default: plain
-#        sockets, ~30 µs of CPU per 100-message request where a Kestrel sink took ~137) or, with SINK_KIND=python,
+#        sockets, ~30-40 µs of CPU per 100-message request where a Kestrel sink took ~137) or, with SINK_KIND=python,
 #        bench/pendo-sink.py, which takes a visible share of a two-core machine's CPU.
 #        The sink stands for Pendo, which runs elsewhere: it runs at nice SINK_NICE (19), so it takes the CPU Portal leaves
 #        rather than competing with the writer for it; it still receives everything (the delivery check below). Portal's
