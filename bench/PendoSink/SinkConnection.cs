@@ -74,7 +74,7 @@ sealed class SinkConnection(Socket socket, MessageCounter counter)
         {
             var line = head[range];
             if (line.Length > 15 && Ascii.EqualsIgnoreCase(line[..15], "content-length:"u8))
-                length = int.Parse(Encoding.ASCII.GetString(line[15..]).Trim(), CultureInfo.InvariantCulture);
+                length = int.Parse(line[15..].Trim((byte)' '), CultureInfo.InvariantCulture);
         }
         return (post, length);
     }
